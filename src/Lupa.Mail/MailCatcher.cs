@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.Net;
+using SmtpServer;
+using SmtpServer.Protocol;
+using SmtpServer.Mail;
+using SmtpServer.Storage;
+
+namespace Lupa.Mail;
+
+/// <summary>A message the catcher received: the envelope and the bytes as sent.</summary>
+public sealed record CaughtMail(string MailFrom, IReadOnlyList<string> Recipients, byte[] Mime);
+
+/// <summary>
+/// The embedded mail catcher: an SMTP listener on 127.0.0.1 that hands every message it receives
+/// to a store, so double opt-in can be tried with no mail server at all.
+/// </summary>
+public sealed class MailCatcher : IAsyncDisposable
+{
+    private readonly SmtpServer.SmtpServer _server;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _running;
+
+    /// <summary>Creates a catcher listening on 127.0.0.1 at <paramref name="port"/>.</summary>
+    public MailCatcher(int port, Func<CaughtMail, CancellationToken, Task> store)
+    {
+        Port = port;
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("lupa-mail-catcher")
+            .MaxMessageSize(50 * 1024 * 1024)
+            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, port)))
+            .Build();
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(new CatcherStore(store));
+        _server = new SmtpServer.SmtpServer(options, services);
+    }
+
+    /// <summary>The port it listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>Starts listening; returns once the listener is up.</summary>
+    public async Task StartAsync()
+    {
+        _running = _server.StartAsync(_stop.Token);
+        // The listener binds asynchronously; wait until it takes a connection (or has failed).
+        for (var i = 0; i < 200; i++)
+        {
+            if (_running.IsFaulted)
+                await _running;
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(25);
+            }
+        }
+        throw new InvalidOperationException($"The mail catcher did not start listening on 127.0.0.1:{Port}.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _server.Shutdown();
+        await _stop.CancelAsync();
+        if (_running is not null)
+        {
+            try
+            {
+                await _running.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // stopping: a cancelled or timed-out listener is what we asked for
+            }
+        }
+        _stop.Dispose();
+    }
+
+    private sealed class CatcherStore(Func<CaughtMail, CancellationToken, Task> store) : MessageStore
+    {
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            var mail = new CaughtMail(
+                transaction.From is null ? "" : Address(transaction.From),
+                transaction.To.Select(Address).ToList(),
+                buffer.ToArray());
+            await store(mail, cancellationToken);
+            return SmtpResponse.Ok;
+        }
+
+        private static string Address(IMailbox m) => string.IsNullOrEmpty(m.Host) ? m.User : m.User + "@" + m.Host;
+    }
+}

@@ -1,0 +1,109 @@
+using MimeKit;
+using MimeKit.Text;
+
+namespace Lupa.Mail;
+
+/// <summary>What one outgoing message says and to whom.</summary>
+public sealed class MailSpec
+{
+    /// <summary>Display name of the sender.</summary>
+    public string FromName { get; init; } = "";
+
+    /// <summary>Sender address (the From header and the envelope sender).</summary>
+    public required string FromAddress { get; init; }
+
+    /// <summary>Recipient address.</summary>
+    public required string To { get; init; }
+
+    /// <summary>Recipient display name.</summary>
+    public string ToName { get; init; } = "";
+
+    /// <summary>Subject line.</summary>
+    public required string Subject { get; init; }
+
+    /// <summary>Plain-text body.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>HTML body; null for text only.</summary>
+    public string? Html { get; init; }
+
+    /// <summary>Language of the content (Content-Language).</summary>
+    public string? Language { get; init; }
+
+    /// <summary>The https URL that unsubscribes in one click; with it the RFC 8058 headers are added.</summary>
+    public string? UnsubscribeUrl { get; init; }
+
+    /// <summary>The mailto form of the unsubscribe.</summary>
+    public string? UnsubscribeMailto { get; init; }
+
+    /// <summary>The Message-ID's domain part.</summary>
+    public required string MessageIdDomain { get; init; }
+}
+
+/// <summary>Builds MIME messages; values with line breaks can never add a header.</summary>
+public static class MailComposer
+{
+    /// <summary>Builds the message. Returns it with its Message-ID (without angle brackets).</summary>
+    public static MimeMessage Compose(MailSpec spec)
+    {
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(OneLine(spec.FromName), spec.FromAddress));
+        message.To.Add(new MailboxAddress(OneLine(spec.ToName), spec.To));
+        message.Subject = OneLine(spec.Subject);
+        message.Date = DateTimeOffset.UtcNow;
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(spec.MessageIdDomain);
+        if (spec.Language is not null)
+            message.Headers.Add("Content-Language", OneLine(spec.Language));
+        if (spec.UnsubscribeUrl is not null)
+        {
+            var value = "<" + OneLine(spec.UnsubscribeUrl) + ">";
+            if (spec.UnsubscribeMailto is not null)
+                value += ", <" + OneLine(spec.UnsubscribeMailto) + ">";
+            message.Headers.Add(HeaderId.ListUnsubscribe, value);
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
+        var text = new TextPart(TextFormat.Plain) { Text = spec.Text };
+        text.ContentType.Charset = "utf-8";
+        if (spec.Html is null)
+        {
+            message.Body = text;
+        }
+        else
+        {
+            var html = new TextPart(TextFormat.Html) { Text = spec.Html };
+            html.ContentType.Charset = "utf-8";
+            message.Body = new MultipartAlternative { text, html };
+        }
+        message.Prepare(EncodingConstraint.SevenBit);
+        return message;
+    }
+
+    /// <summary>The message as the bytes that go over SMTP.</summary>
+    public static byte[] ToBytes(MimeMessage message)
+    {
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Reads stored bytes back into a message.</summary>
+    public static MimeMessage FromBytes(byte[] mime)
+    {
+        using var stream = new MemoryStream(mime, writable: false);
+        return MimeMessage.Load(stream);
+    }
+
+    /// <summary>Turns any line break or control character into a space.</summary>
+    public static string OneLine(string value)
+    {
+        if (value.AsSpan().IndexOfAny("\r\n\t\0") < 0)
+            return value;
+        var chars = value.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsControl(chars[i]))
+                chars[i] = ' ';
+        }
+        return new string(chars);
+    }
+}

@@ -1,0 +1,181 @@
+using System.Data.Common;
+using Dapper;
+using DbUp;
+using DbUp.Builder;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Lupa.Storage;
+
+/// <summary>Which database engine holds Lupa's data.</summary>
+public enum DatabaseProvider
+{
+    /// <summary>One SQLite file in WAL mode: the default, for one node.</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL: production, and more than one node.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// The connection to Lupa's database: opens connections, runs the migrations, and serialises
+/// writers on SQLite so they queue in order instead of spinning on the file lock.
+/// </summary>
+public sealed class LupaDatabase : IDisposable
+{
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+    private readonly NpgsqlDataSource? _postgres;
+
+    static LupaDatabase()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    /// <summary>Connects to the database named by provider and connection string.</summary>
+    public LupaDatabase(DatabaseProvider provider, string connectionString)
+    {
+        Provider = provider;
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString)
+            {
+                Pooling = true,
+                DefaultTimeout = 30,
+            };
+            ConnectionString = builder.ToString();
+            var dir = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(dir))
+                Directory.CreateDirectory(dir);
+        }
+        else
+        {
+            ConnectionString = connectionString;
+            _postgres = NpgsqlDataSource.Create(connectionString);
+        }
+    }
+
+    /// <summary>The engine.</summary>
+    public DatabaseProvider Provider { get; }
+
+    /// <summary>The connection string in use.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>True on PostgreSQL, where row locks with SKIP LOCKED let several nodes share work.</summary>
+    public bool IsPostgres => Provider == DatabaseProvider.Postgres;
+
+    /// <summary>Parses the configuration value of <c>Lupa:Database:Provider</c>.</summary>
+    public static DatabaseProvider ParseProvider(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "sqlite" => DatabaseProvider.Sqlite,
+        "postgres" or "postgresql" or "npgsql" => DatabaseProvider.Postgres,
+        _ => throw new ArgumentException($"Lupa:Database:Provider must be 'sqlite' or 'postgres', not '{value}'."),
+    };
+
+    /// <summary>Opens a connection for reading (and for single-statement writes on PostgreSQL).</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        if (_postgres is not null)
+            return await _postgres.OpenConnectionAsync(ct);
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        // Per-connection settings; journal_mode=WAL is persistent and set by Migrate.
+        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        return connection;
+    }
+
+    /// <summary>
+    /// Opens a connection and begins a write transaction. On SQLite writers wait in this process's
+    /// queue and the transaction is BEGIN IMMEDIATE, so two writers never deadlock on upgrade.
+    /// </summary>
+    public async Task<WriteTransaction> BeginWriteAsync(CancellationToken ct = default)
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+            await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            var connection = await OpenAsync(ct);
+            var tx = Provider == DatabaseProvider.Sqlite
+                ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
+                : await connection.BeginTransactionAsync(ct);
+            return new WriteTransaction(connection, tx, Provider == DatabaseProvider.Sqlite ? _sqliteWriter : null);
+        }
+        catch
+        {
+            if (Provider == DatabaseProvider.Sqlite)
+                _sqliteWriter.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Applies every migration not yet applied. Returns the names of those it ran.</summary>
+    public IReadOnlyList<string> Migrate()
+    {
+        var dialect = Provider == DatabaseProvider.Sqlite ? "sqlite" : "postgres";
+        var prefix = $"Lupa.Storage.Migrations.{dialect}.";
+        UpgradeEngineBuilder builder;
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            using (var connection = new SqliteConnection(ConnectionString))
+            {
+                connection.Open();
+                connection.Execute("PRAGMA journal_mode=WAL;");
+            }
+            builder = DeployChanges.To.SqliteDatabase(ConnectionString);
+        }
+        else
+        {
+            builder = DeployChanges.To.PostgresqlDatabase(ConnectionString);
+        }
+        var engine = builder
+            .WithScriptsEmbeddedInAssembly(typeof(LupaDatabase).Assembly, name => name.StartsWith(prefix, StringComparison.Ordinal))
+            .WithTransactionPerScript()
+            .LogToNowhere()
+            .Build();
+        var result = engine.PerformUpgrade();
+        if (!result.Successful)
+            throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed: {result.Error.Message}", result.Error);
+        return result.Scripts.Select(s => s.Name[prefix.Length..]).ToList();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _postgres?.Dispose();
+        _sqliteWriter.Dispose();
+    }
+}
+
+/// <summary>A connection with an open write transaction; commit it or it rolls back on dispose.</summary>
+public sealed class WriteTransaction : IAsyncDisposable
+{
+    private readonly SemaphoreSlim? _gate;
+    private bool _released;
+
+    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SemaphoreSlim? gate)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        _gate = gate;
+    }
+
+    /// <summary>The connection.</summary>
+    public DbConnection Connection { get; }
+
+    /// <summary>The transaction to pass to every command.</summary>
+    public DbTransaction Transaction { get; }
+
+    /// <summary>Commits.</summary>
+    public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+        if (!_released && _gate is not null)
+        {
+            _released = true;
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+namespace Lupa.Storage;
+
+#pragma warning disable CS1591 // row types mirror their tables; the columns are documented in the migrations
+
+public sealed class OrganisationRow
+{
+    public long Id { get; init; }
+    public string Slug { get; init; } = "";
+    public string Name { get; init; } = "";
+    public long CreatedAt { get; init; }
+}
+
+public sealed class PersonRow
+{
+    public long Id { get; init; }
+    public long? OrgId { get; init; }
+    public string Email { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Role { get; init; } = "";
+    public string PasswordHash { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public long? DisabledAt { get; init; }
+}
+
+public sealed class ApiKeyRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Name { get; init; } = "";
+    public string Prefix { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public long? RevokedAt { get; init; }
+}
+
+public sealed class PrivacyNoticeRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public int Version { get; init; }
+    public string Content { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public string CreatedBy { get; init; } = "";
+}
+
+public sealed class ListRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Slug { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Description { get; init; } = "";
+    public string Language { get; init; } = "";
+    public string OptInMode { get; init; } = "";
+    public string Purpose { get; init; } = "";
+    public string LegalBasis { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public int WordingVersion { get; init; }
+    public string WordingText { get; init; } = "";
+    public string WordingHash { get; init; } = "";
+}
+
+public sealed class ConsentWordingRow
+{
+    public long Id { get; init; }
+    public long ListId { get; init; }
+    public int Version { get; init; }
+    public string Text { get; init; } = "";
+    public string Hash { get; init; } = "";
+    public long CreatedAt { get; init; }
+}
+
+public sealed class SubscriberRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Email { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Language { get; init; } = "";
+    public string Attributes { get; init; } = "{}";
+    public long CreatedAt { get; init; }
+    public long UpdatedAt { get; init; }
+}
+
+public sealed class SubscriptionRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public long SubscriberId { get; init; }
+    public long ListId { get; init; }
+    public string ListSlug { get; init; } = "";
+    public string ListName { get; init; } = "";
+    public string Status { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public long? ConfirmedAt { get; init; }
+    public long? UnsubscribedAt { get; init; }
+    public long? ConfirmationSentAt { get; init; }
+    public long? RequestAt { get; init; }
+    public string? RequestIp { get; init; }
+    public string? RequestUserAgent { get; init; }
+    public string? RequestSource { get; init; }
+    public int? RequestWordingVersion { get; init; }
+    public int? RequestNoticeVersion { get; init; }
+}
+
+public sealed class ConsentRecordRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public long SubscriberId { get; init; }
+    public long ListId { get; init; }
+    public string ListSlug { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Method { get; init; } = "";
+    public long OccurredAt { get; init; }
+    public string? Ip { get; init; }
+    public string? UserAgent { get; init; }
+    public string? Source { get; init; }
+    public int? WordingVersion { get; init; }
+    public string? WordingText { get; init; }
+    public string? WordingHash { get; init; }
+    public int? PrivacyNoticeVersion { get; init; }
+    public long? FormSubmittedAt { get; init; }
+    public string? FormIp { get; init; }
+    public string? FormUserAgent { get; init; }
+    public string? Actor { get; init; }
+    public long RecordedAt { get; init; }
+}
+
+/// <summary>A consent record about to be written.</summary>
+public sealed class NewConsentRecord
+{
+    public long SubscriberId { get; init; }
+    public long ListId { get; init; }
+    public string Kind { get; init; } = "";
+    public string Method { get; init; } = "";
+    public long OccurredAt { get; init; }
+    public string? Ip { get; init; }
+    public string? UserAgent { get; init; }
+    public string? Source { get; init; }
+    public int? WordingVersion { get; init; }
+    public string? WordingText { get; init; }
+    public string? WordingHash { get; init; }
+    public int? PrivacyNoticeVersion { get; init; }
+    public long? FormSubmittedAt { get; init; }
+    public string? FormIp { get; init; }
+    public string? FormUserAgent { get; init; }
+    public string? Actor { get; init; }
+}
+
+public sealed class OutboxRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Purpose { get; init; } = "";
+    public string MessageId { get; init; } = "";
+    public string MailFrom { get; init; } = "";
+    public string RcptTo { get; init; } = "";
+    public byte[] Mime { get; init; } = [];
+    public int Attempts { get; init; }
+    public long? SentAt { get; init; }
+}
+
+/// <summary>A system mail about to be queued.</summary>
+public sealed record OutboxMessage(string Purpose, string MessageId, string MailFrom, string RcptTo, byte[] Mime);
+
+public sealed class CaughtMessageRow
+{
+    public long Id { get; init; }
+    public long ReceivedAt { get; init; }
+    public string MailFrom { get; init; } = "";
+    public string RcptTo { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public string? MessageId { get; init; }
+    public byte[] Mime { get; init; } = [];
+    public long? OrgId { get; init; }
+}

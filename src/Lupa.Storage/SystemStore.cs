@@ -1,0 +1,148 @@
+using Dapper;
+
+namespace Lupa.Storage;
+
+/// <summary>
+/// Data that stands above organisations: settings, the organisations themselves, login lookups,
+/// API key lookups and the mail catcher. Everything inside an organisation goes through
+/// <see cref="OrganisationStore"/>, which cannot be made without an organisation id.
+/// </summary>
+public sealed class SystemStore(LupaDatabase db)
+{
+    /// <summary>Reads a setting, or null.</summary>
+    public async Task<string?> GetSettingAsync(string name, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<string>("SELECT value FROM settings WHERE name = @name", new { name });
+    }
+
+    /// <summary>Stores a setting unless one of that name exists; returns the value in force.</summary>
+    public async Task<string> GetOrAddSettingAsync(string name, string value, CancellationToken ct = default)
+    {
+        await using (var tx = await db.BeginWriteAsync(ct))
+        {
+            await tx.Connection.ExecuteAsync(
+                "INSERT INTO settings (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+                new { name, value }, tx.Transaction);
+            await tx.CommitAsync(ct);
+        }
+        return (await GetSettingAsync(name, ct))!;
+    }
+
+    /// <summary>Creates an organisation with its owner and first API key, in one transaction.</summary>
+    public async Task<long> CreateOrganisationAsync(string slug, string name, PersonToCreate owner, string apiKeyPrefix, string apiKeyHash, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var orgId = await tx.Connection.ExecuteScalarAsync<long>(
+            "INSERT INTO organisations (slug, name, created_at) VALUES (@slug, @name, @now) RETURNING id",
+            new { slug, name, now }, tx.Transaction);
+        await tx.Connection.ExecuteAsync(
+            "INSERT INTO people (org_id, email, name, role, password_hash, created_at) VALUES (@orgId, @Email, @Name, @Role, @PasswordHash, @now)",
+            new { orgId, owner.Email, owner.Name, owner.Role, owner.PasswordHash, now }, tx.Transaction);
+        await tx.Connection.ExecuteAsync(
+            "INSERT INTO api_keys (org_id, name, prefix, key_hash, created_at) VALUES (@orgId, 'default', @apiKeyPrefix, @apiKeyHash, @now)",
+            new { orgId, apiKeyPrefix, apiKeyHash, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return orgId;
+    }
+
+    /// <summary>True when an organisation has that slug.</summary>
+    public async Task<bool> OrganisationSlugExistsAsync(string slug, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM organisations WHERE slug = @slug", new { slug }) > 0;
+    }
+
+    /// <summary>An organisation by slug, or null.</summary>
+    public async Task<OrganisationRow?> FindOrganisationAsync(string slug, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<OrganisationRow>("SELECT * FROM organisations WHERE slug = @slug", new { slug });
+    }
+
+    /// <summary>An organisation by id, or null.</summary>
+    public async Task<OrganisationRow?> GetOrganisationAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<OrganisationRow>("SELECT * FROM organisations WHERE id = @id", new { id });
+    }
+
+    /// <summary>Every organisation, by name.</summary>
+    public async Task<IReadOnlyList<OrganisationRow>> ListOrganisationsAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<OrganisationRow>("SELECT * FROM organisations ORDER BY name")).AsList();
+    }
+
+    /// <summary>The person who logs in with this address, or null.</summary>
+    public async Task<PersonRow?> FindPersonByEmailAsync(string email, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<PersonRow>("SELECT * FROM people WHERE lower(email) = lower(@email)", new { email });
+    }
+
+    /// <summary>True when an operator account exists.</summary>
+    public async Task<bool> OperatorExistsAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM people WHERE org_id IS NULL") > 0;
+    }
+
+    /// <summary>Creates the operator, or sets a new password for the one with that address.</summary>
+    public async Task SetOperatorAsync(string email, string passwordHash, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var updated = await tx.Connection.ExecuteAsync(
+            "UPDATE people SET password_hash = @passwordHash, disabled_at = NULL WHERE org_id IS NULL AND lower(email) = lower(@email)",
+            new { email, passwordHash }, tx.Transaction);
+        if (updated == 0)
+        {
+            await tx.Connection.ExecuteAsync(
+                "INSERT INTO people (org_id, email, name, role, password_hash, created_at) VALUES (NULL, @email, 'Operator', 'operator', @passwordHash, @now)",
+                new { email, passwordHash, now }, tx.Transaction);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The organisation an unrevoked API key belongs to, or null.</summary>
+    public async Task<long?> FindApiKeyOrganisationAsync(string keyHash, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<long?>("SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash });
+    }
+
+    /// <summary>Stores a message the mail catcher received.</summary>
+    public async Task<long> AddCaughtMessageAsync(long receivedAt, string mailFrom, string rcptTo, string subject, string? messageId, byte[] mime, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var id = await tx.Connection.ExecuteScalarAsync<long>(
+            "INSERT INTO caught_messages (received_at, mail_from, rcpt_to, subject, message_id, mime) VALUES (@receivedAt, @mailFrom, @rcptTo, @subject, @messageId, @mime) RETURNING id",
+            new { receivedAt, mailFrom, rcptTo, subject, messageId, mime }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return id;
+    }
+
+    private const string CaughtSelect = """
+        SELECT m.id, m.received_at, m.mail_from, m.rcpt_to, m.subject, m.message_id, m.mime, o.org_id
+        FROM caught_messages m LEFT JOIN outbox o ON o.message_id = m.message_id
+        """;
+
+    /// <summary>The newest caught messages; for one organisation when orgId is given (matched through the outbox).</summary>
+    public async Task<IReadOnlyList<CaughtMessageRow>> ListCaughtMessagesAsync(long? orgId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var sql = CaughtSelect + (orgId is null ? "" : " WHERE o.org_id = @orgId") + " ORDER BY m.id DESC LIMIT @limit";
+        return (await c.QueryAsync<CaughtMessageRow>(sql, new { orgId, limit })).AsList();
+    }
+
+    /// <summary>One caught message, or null; scoped to an organisation when orgId is given.</summary>
+    public async Task<CaughtMessageRow?> GetCaughtMessageAsync(long id, long? orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var sql = CaughtSelect + " WHERE m.id = @id" + (orgId is null ? "" : " AND o.org_id = @orgId");
+        return await c.QuerySingleOrDefaultAsync<CaughtMessageRow>(sql, new { id, orgId });
+    }
+}
+
+/// <summary>A person about to be created.</summary>
+public sealed record PersonToCreate(string Email, string Name, string Role, string PasswordHash);

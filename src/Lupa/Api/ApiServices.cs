@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Lupa.Hosting;
+using Lupa.Storage;
+using Lupa.Subscriptions;
+
+namespace Lupa.Api;
+
+/// <summary>What API handlers need, resolved once per request.</summary>
+public sealed class ApiServices(LupaDatabase db, SystemStore system, PublicLinks links, SubscriptionService subscriptions, TimeProvider clock)
+{
+    /// <summary>Public URLs.</summary>
+    public PublicLinks Links => links;
+
+    /// <summary>The subscription workflow.</summary>
+    public SubscriptionService Subscriptions => subscriptions;
+
+    /// <summary>The caller's organisation store.</summary>
+    public OrganisationStore Store(ClaimsPrincipal user) => new(db, user.OrgId());
+
+    /// <summary>The caller's organisation.</summary>
+    public async Task<OrganisationRow> OrganisationAsync(ClaimsPrincipal user, CancellationToken ct) =>
+        await system.GetOrganisationAsync(user.OrgId(), ct) ?? throw new InvalidOperationException("The key's organisation is gone.");
+
+    /// <summary>Now, in Unix milliseconds.</summary>
+    public long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+}

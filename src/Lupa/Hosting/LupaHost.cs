@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lupa.Admin;
+using Lupa.Api;
+using Lupa.Organisations;
+using Lupa.Outbox;
+using Lupa.Security;
+using Lupa.Storage;
+using Lupa.Subscriptions;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace Lupa.Hosting;
+
+/// <summary>Builds the Lupa web application: services, authentication, pages, API and workers.</summary>
+public static class LupaHost
+{
+    /// <summary>The listening address when neither --urls nor ASPNETCORE_URLS says otherwise.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Reads configuration the ASP.NET Core way (appsettings.json, LUPA-prefixed and plain environment variables, command line).</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // appsettings.json next to where Lupa is started wins over the one shipped with the program.
+        builder.Configuration.AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        if (overrides is not null)
+            builder.Configuration.AddInMemoryCollection(overrides);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        return builder;
+    }
+
+    /// <summary>Opens the database named by the configuration.</summary>
+    public static LupaDatabase OpenDatabase(IConfiguration configuration)
+    {
+        var provider = LupaDatabase.ParseProvider(configuration["Lupa:Database:Provider"]);
+        var connectionString = configuration.GetConnectionString("Lupa");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (provider == DatabaseProvider.Postgres)
+                throw new InvalidOperationException("ConnectionStrings:Lupa is required when Lupa:Database:Provider is postgres.");
+            connectionString = "Data Source=" + Path.Combine(Environment.CurrentDirectory, "lupa.db");
+        }
+        return new LupaDatabase(provider, connectionString);
+    }
+
+    /// <summary>Builds the application, migrating the database and preparing keys and the operator account.</summary>
+    public static async Task<WebApplication> BuildAsync(WebApplicationBuilder builder, TextWriter? console = null)
+    {
+        var services = builder.Services;
+        services.AddOptions<LupaOptions>().Bind(builder.Configuration.GetSection(LupaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(LupaOptions.Section).Get<LupaOptions>() ?? new LupaOptions();
+
+        var db = OpenDatabase(builder.Configuration);
+        db.Migrate();
+        var linkKey = await LoadLinkKeyAsync(db, options);
+        await Bootstrap.EnsureOperatorAsync(db, options, console ?? Console.Out, TimeProvider.System);
+
+        services.AddSingleton(db);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new LinkTokens(linkKey, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PublicLinks>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<OrganisationService>();
+        services.AddSingleton<FormRateLimiter>();
+        services.AddSingleton<ApiServices>();
+        services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
+        services.AddHostedService<MailCatcherService>();
+        if (options.Outbox.Enabled)
+            services.AddHostedService<OutboxWorker>();
+
+        // Finnish letters stay letters in pages instead of numeric entities.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        services.AddOpenApi();
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Admin", AdminAuth.Policy);
+            o.Conventions.AllowAnonymousToPage("/Admin/Login");
+        });
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.LoginPath = "/admin/login";
+                o.LogoutPath = "/admin/logout";
+                o.AccessDeniedPath = "/admin/login";
+                o.Cookie.Name = "lupa_admin";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            })
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminAuth.Policy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+            .AddPolicy(ApiKeyAuthentication.Policy, p => p.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser());
+        services.AddAntiforgery(o => o.Cookie.Name = "lupa_af");
+        services.AddHealthChecks();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });
+        app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers["Referrer-Policy"] = "no-referrer";
+            context.Response.Headers.XFrameOptions = "DENY";
+            await next();
+        });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapHealthChecks("/healthz");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapRazorPages();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiKeyAuthentication.Policy).DisableAntiforgery();
+        ListsApi.Map(api);
+        SubscribersApi.Map(api);
+        PrivacyNoticeApi.Map(api);
+        return app;
+    }
+
+    private static async Task<byte[]> LoadLinkKeyAsync(LupaDatabase db, LupaOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Secrets.LinkKey))
+        {
+            var key = Convert.FromBase64String(options.Secrets.LinkKey);
+            if (key.Length < 32)
+                throw new OptionsValidationException("Lupa:Secrets:LinkKey", typeof(SecretOptions), ["Lupa:Secrets:LinkKey must be at least 32 bytes (base64)."]);
+            return key;
+        }
+        var stored = await new SystemStore(db).GetOrAddSettingAsync("link_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return Convert.FromBase64String(stored);
+    }
+}

@@ -1,0 +1,115 @@
+using System.ComponentModel.DataAnnotations;
+using Lupa.Mail;
+
+namespace Lupa.Hosting;
+
+/// <summary>The <c>Lupa</c> configuration section. Every key is described in docs/configuration.md.</summary>
+public sealed class LupaOptions
+{
+    /// <summary>The section name.</summary>
+    public const string Section = "Lupa";
+
+    /// <summary>Where the data lives.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>The address people reach Lupa at; used in every link in mail.</summary>
+    [Required]
+    public string PublicUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>The relay for outgoing mail.</summary>
+    public RelayOptions Smtp { get; set; } = new();
+
+    /// <summary>The embedded mail catcher.</summary>
+    public MailCatcherOptions MailCatcher { get; set; } = new();
+
+    /// <summary>System mail (confirmations).</summary>
+    public SystemMailOptions Mail { get; set; } = new();
+
+    /// <summary>The public subscription form.</summary>
+    public PublicFormOptions PublicForm { get; set; } = new();
+
+    /// <summary>The operator account.</summary>
+    public OperatorOptions Operator { get; set; } = new();
+
+    /// <summary>Keys.</summary>
+    public SecretOptions Secrets { get; set; } = new();
+
+    /// <summary>The outbox worker.</summary>
+    public OutboxOptions Outbox { get; set; } = new();
+}
+
+/// <summary><c>Lupa:Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (default) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = "sqlite";
+}
+
+/// <summary><c>Lupa:MailCatcher</c>.</summary>
+public sealed class MailCatcherOptions
+{
+    /// <summary>Run the catcher; by default it runs when no relay host is set.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>The port it listens on at 127.0.0.1.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 2525;
+}
+
+/// <summary><c>Lupa:Mail</c>.</summary>
+public sealed class SystemMailOptions
+{
+    /// <summary>The address system mail comes from; by default no-reply at the public URL's host.</summary>
+    public string? FromAddress { get; set; }
+
+    /// <summary>A mailbox that takes unsubscribe requests by mail (the mailto of List-Unsubscribe); by default unsubscribe at the public URL's host.</summary>
+    public string? UnsubscribeAddress { get; set; }
+}
+
+/// <summary><c>Lupa:PublicForm</c>.</summary>
+public sealed class PublicFormOptions
+{
+    /// <summary>Form posts one IP address may make in a minute.</summary>
+    [Range(1, 1_000_000_000)]
+    public int RateLimitPerMinute { get; set; } = 30;
+
+    /// <summary>Minutes during which a repeated request does not send another confirmation mail.</summary>
+    [Range(0, 10080)]
+    public int ResendAfterMinutes { get; set; } = 10;
+
+    /// <summary>Days a confirmation link stays valid.</summary>
+    [Range(1, 365)]
+    public int ConfirmationValidDays { get; set; } = 7;
+}
+
+/// <summary><c>Lupa:Operator</c>.</summary>
+public sealed class OperatorOptions
+{
+    /// <summary>The operator's login address.</summary>
+    public string Email { get; set; } = "operator@lupa.localhost";
+
+    /// <summary>A password to set at start (otherwise one is generated once and printed).</summary>
+    public string? Password { get; set; }
+}
+
+/// <summary><c>Lupa:Secrets</c>.</summary>
+public sealed class SecretOptions
+{
+    /// <summary>Base64 key (32 bytes or more) that signs links in mail; generated and kept in the database when unset.</summary>
+    public string? LinkKey { get; set; }
+}
+
+/// <summary><c>Lupa:Outbox</c>.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>Send queued system mail from this node.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Messages sent at once.</summary>
+    [Range(1, 256)]
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>Messages claimed per batch.</summary>
+    [Range(1, 10000)]
+    public int BatchSize { get; set; } = 200;
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using Lupa.Hosting;
+using Lupa.Mail;
+using Lupa.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Lupa.Outbox;
+
+/// <summary>
+/// Sends queued system mail: claims due messages under a lease, hands them to the relay (or the mail
+/// catcher), and marks each sent only after the relay accepted it. A message whose lease runs out
+/// because its node died is claimed again by any node.
+/// </summary>
+public sealed class OutboxWorker(
+    LupaDatabase db,
+    OutboxSignal signal,
+    IOptions<LupaOptions> options,
+    TimeProvider clock,
+    ILogger<OutboxWorker> log) : BackgroundService
+{
+    private const long LeaseMs = 120_000;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var relay = EffectiveRelay(o);
+        if (relay is null)
+        {
+            log.LogWarning("No SMTP relay is configured and the mail catcher is off: system mail stays queued.");
+            return;
+        }
+        await using var sender = new SmtpSender(relay);
+        var store = new OutboxStore(db);
+        log.LogInformation("Outbox sends through {Host}:{Port}", relay.Host, relay.Port);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<OutboxRow> batch;
+            try
+            {
+                batch = await store.ClaimAsync(o.Outbox.BatchSize, Now(), LeaseMs, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Claiming outbox messages failed");
+                await Task.Delay(1000, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            if (batch.Count == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            await SendBatchAsync(sender, store, batch, o.Outbox.Concurrency);
+        }
+    }
+
+    // In-flight sends finish even while the host stops, so a graceful stop never leaves a message
+    // accepted by the relay but not marked sent.
+    private async Task SendBatchAsync(SmtpSender sender, OutboxStore store, IReadOnlyList<OutboxRow> batch, int concurrency)
+    {
+        var sent = new ConcurrentBag<long>();
+        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (row, _) =>
+        {
+            DeliveryResult result;
+            try
+            {
+                var message = MailComposer.FromBytes(row.Mime);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                result = await sender.SendAsync(message, row.MailFrom, row.RcptTo, timeout.Token);
+            }
+            catch (Exception e)
+            {
+                result = new DeliveryResult(DeliveryStatus.Transient, e.Message);
+            }
+            if (result.Status == DeliveryStatus.Accepted)
+            {
+                sent.Add(row.Id);
+                return;
+            }
+            var permanent = result.Status == DeliveryStatus.Permanent || row.Attempts >= 12;
+            var backoff = (long)Math.Min(3_600_000, 5_000 * Math.Pow(2, Math.Max(0, row.Attempts - 1)));
+            var jitter = Random.Shared.NextInt64(0, backoff / 4 + 1);
+            log.LogWarning("Outbox message {Id} {Outcome}: {Detail}", row.Id, permanent ? "failed" : "will be retried", result.Detail);
+            await store.MarkFailedAsync(row.Id, result.Detail ?? "unknown", permanent, Now() + backoff + jitter, Now(), CancellationToken.None);
+        });
+        if (!sent.IsEmpty)
+            await store.MarkSentAsync(sent, Now(), CancellationToken.None);
+    }
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The relay in force: the configured one, else the embedded catcher when it runs.</summary>
+    public static RelayOptions? EffectiveRelay(LupaOptions o)
+    {
+        if (!string.IsNullOrWhiteSpace(o.Smtp.Host))
+            return o.Smtp;
+        if (CatcherEnabled(o))
+            return new RelayOptions { Host = "127.0.0.1", Port = o.MailCatcher.Port, Tls = "none", MaxConnections = o.Outbox.Concurrency };
+        return null;
+    }
+
+    /// <summary>Whether the embedded catcher runs: as configured, else when no relay is set.</summary>
+    public static bool CatcherEnabled(LupaOptions o) => o.MailCatcher.Enabled ?? string.IsNullOrWhiteSpace(o.Smtp.Host);
+}
+
+/// <summary>Runs the embedded mail catcher and keeps what it receives in the database.</summary>
+public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> options, TimeProvider clock, ILogger<MailCatcherService> log) : IHostedService, IAsyncDisposable
+{
+    private MailCatcher? _catcher;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!OutboxWorker.CatcherEnabled(options.Value))
+            return;
+        var store = new SystemStore(db);
+        _catcher = new MailCatcher(options.Value.MailCatcher.Port, async (mail, ct) =>
+        {
+            var message = MailComposer.FromBytes(mail.Mime);
+            foreach (var rcpt in mail.Recipients)
+            {
+                await store.AddCaughtMessageAsync(clock.GetUtcNow().ToUnixTimeMilliseconds(), mail.MailFrom, rcpt,
+                    message.Subject ?? "", message.MessageId, mail.Mime, ct);
+            }
+        });
+        await _catcher.StartAsync();
+        log.LogInformation("Mail catcher listening on 127.0.0.1:{Port}", options.Value.MailCatcher.Port);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_catcher is not null)
+            await _catcher.DisposeAsync();
+        _catcher = null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_catcher is not null)
+            await _catcher.DisposeAsync();
+    }
+}

@@ -1,0 +1,69 @@
+using Lupa.Domain;
+using Lupa.Hosting;
+using Lupa.Security;
+using Lupa.Subscriptions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Lupa.Pages.Public;
+
+/// <summary>
+/// The unsubscribe link. GET shows a button (link scanners must not unsubscribe anyone); POST
+/// unsubscribes at once. RFC 8058 one-click POSTs come from mailbox providers with no cookies and no
+/// antiforgery token: the signed link is the authority, so antiforgery is off here.
+/// </summary>
+[IgnoreAntiforgeryToken]
+public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLinks links) : PageModel
+{
+    public PublicText Text { get; private set; } = PublicText.For("en");
+    public bool Invalid { get; private set; }
+    public bool Done { get; private set; }
+    public string Email { get; private set; } = "";
+    public string ListName { get; private set; } = "";
+    public string PreferencesUrl { get; private set; } = "";
+
+    private async Task<bool> LoadAsync(string token, CancellationToken ct)
+    {
+        if (subscriptions.Read(token, LinkPurpose.Unsubscribe, out var claims) != LinkProblem.None)
+            return false;
+        var store = subscriptions.For(claims.OrgId);
+        var subscription = await store.GetSubscriptionAsync(claims.Id, ct);
+        if (subscription is null)
+            return false;
+        var subscriber = await store.GetSubscriberAsync(subscription.SubscriberId, ct);
+        var list = await store.GetListAsync(subscription.ListId, ct);
+        Text = PublicText.For(list?.Language);
+        Email = subscriber?.Email ?? "";
+        ListName = list?.Name ?? "";
+        Done = subscription.Status == SubscriptionStatuses.Unsubscribed;
+        PreferencesUrl = links.Preferences(claims.OrgId, subscription.SubscriberId);
+        return true;
+    }
+
+    public async Task<IActionResult> OnGetAsync(string token, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            Invalid = true;
+            Response.StatusCode = 404;
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string token, CancellationToken ct)
+    {
+        var form = Request.HasFormContentType ? await Request.ReadFormAsync(ct) : null;
+        var (problem, _, _, _) = await subscriptions.UnsubscribeAsync(
+            token, ConsentMethods.Unsubscribe, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent, ct);
+        if (problem != LinkProblem.None)
+        {
+            Invalid = true;
+            Response.StatusCode = 404;
+            return Page();
+        }
+        if (form is null || form["from-page"].ToString() != "1")
+            return Content("Unsubscribed.\n", "text/plain; charset=utf-8");
+        await LoadAsync(token, ct);
+        return Page();
+    }
+}

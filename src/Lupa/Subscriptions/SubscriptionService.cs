@@ -1,0 +1,162 @@
+using System.Net;
+using Lupa.Domain;
+using Lupa.Hosting;
+using Lupa.Mail;
+using Lupa.Outbox;
+using Lupa.Security;
+using Lupa.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Lupa.Subscriptions;
+
+/// <summary>
+/// The life of a subscription: the request (form or API), the confirmation link, the one-click
+/// unsubscribe. Each step writes its proof in the same transaction as its change.
+/// </summary>
+public sealed class SubscriptionService(
+    LupaDatabase db,
+    PublicLinks links,
+    LinkTokens tokens,
+    OutboxSignal outboxSignal,
+    IOptions<LupaOptions> options,
+    TimeProvider clock)
+{
+    private readonly LupaOptions _options = options.Value;
+
+    /// <summary>The store of one organisation.</summary>
+    public OrganisationStore For(long orgId) => new(db, orgId);
+
+    /// <summary>Records a request to subscribe and queues the confirmation mail.</summary>
+    public async Task<SubscriptionRequestResult> RequestAsync(
+        OrganisationRow org, ListRow list, EmailAddress email, string name, string? ip, string? userAgent, string source, CancellationToken ct)
+    {
+        var store = For(org.Id);
+        var notice = await store.GetPrivacyNoticeAsync(ct: ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var request = new SubscriptionRequest(list.Id, email.Value, name, list.Language, now, ip, Truncate(userAgent, 512), source, list.WordingVersion, notice?.Version);
+        var result = await store.RequestSubscriptionAsync(
+            request,
+            _options.PublicForm.ResendAfterMinutes * 60_000L,
+            (subscriber, subscriptionId, requestAt) => ConfirmationMail(org, list, subscriber, subscriptionId, requestAt),
+            ct);
+        if (result.ConfirmationQueued)
+            outboxSignal.Notify();
+        return result;
+    }
+
+    private OutboxMessage ConfirmationMail(OrganisationRow org, ListRow list, SubscriberRow subscriber, long subscriptionId, long requestAt)
+    {
+        var t = PublicText.For(list.Language);
+        var confirmUrl = links.Confirm(org.Id, subscriptionId, requestAt, TimeSpan.FromDays(_options.PublicForm.ConfirmationValidDays));
+        var noticeUrl = links.Notice(org.Slug);
+        var intro = string.Format(t.ConfirmIntro, list.Name, org.Name);
+        var text = $"{intro}\n\n{confirmUrl}\n\n{t.ConfirmIgnore}\n\n{t.PrivacyNotice}: {noticeUrl}\n-- \n{org.Name}\n";
+        var html = $"""
+            <!DOCTYPE html><html lang="{t.Lang}"><body style="font-family:sans-serif;max-width:36em">
+            <p>{WebUtility.HtmlEncode(intro)}</p>
+            <p><a href="{WebUtility.HtmlEncode(confirmUrl)}" style="display:inline-block;padding:.6em 1.2em;background:#1f5f8b;color:#fff;text-decoration:none;border-radius:4px">{WebUtility.HtmlEncode(t.ConfirmButton)}</a></p>
+            <p style="font-size:small">{WebUtility.HtmlEncode(confirmUrl)}</p>
+            <p>{WebUtility.HtmlEncode(t.ConfirmIgnore)}</p>
+            <p style="font-size:small;color:#555">{WebUtility.HtmlEncode(org.Name)} &middot; <a href="{WebUtility.HtmlEncode(noticeUrl)}">{WebUtility.HtmlEncode(t.PrivacyNotice)}</a></p>
+            </body></html>
+            """;
+        var from = SystemFromAddress();
+        var message = MailComposer.Compose(new MailSpec
+        {
+            FromName = org.Name,
+            FromAddress = from,
+            To = subscriber.Email,
+            ToName = subscriber.Name,
+            Subject = string.Format(t.ConfirmSubject, list.Name),
+            Text = text,
+            Html = html,
+            Language = list.Language,
+            UnsubscribeUrl = links.Unsubscribe(org.Id, subscriptionId),
+            UnsubscribeMailto = UnsubscribeMailto(org.Id, subscriptionId),
+            MessageIdDomain = links.MailDomain,
+        });
+        return new OutboxMessage("confirmation", message.MessageId!, from, subscriber.Email, MailComposer.ToBytes(message));
+    }
+
+    /// <summary>The envelope and From address of system mail.</summary>
+    public string SystemFromAddress() => _options.Mail.FromAddress is { Length: > 0 } a ? a : "no-reply@" + links.MailDomain;
+
+    /// <summary>The mailto unsubscribe of a subscription: the signed token travels in the subject.</summary>
+    public string UnsubscribeMailto(long orgId, long subscriptionId)
+    {
+        var mailbox = _options.Mail.UnsubscribeAddress is { Length: > 0 } a ? a : "unsubscribe@" + links.MailDomain;
+        return $"mailto:{mailbox}?subject=unsubscribe%20{tokens.Create(LinkPurpose.Unsubscribe, orgId, subscriptionId)}";
+    }
+
+    /// <summary>Adds a subscriber through the API: confirmed with the caller's evidence, else pending with a confirmation mail.</summary>
+    public async Task<SubscriptionRequestResult> AddAsync(OrganisationRow org, ListRow list, EmailAddress email, string name, ConsentEvidence? evidence, string actor, CancellationToken ct)
+    {
+        if (evidence is null)
+            return await RequestAsync(org, list, email, name, evidence?.Ip, null, "api:" + actor, ct);
+        var store = For(org.Id);
+        var notice = await store.GetPrivacyNoticeAsync(ct: ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return await store.AddConfirmedAsync(email.Value, name, list.Language, list.Id, new NewConsentRecord
+        {
+            Kind = ConsentKinds.Grant,
+            Method = evidence.Method,
+            OccurredAt = evidence.GivenAt.ToUnixTimeMilliseconds(),
+            Ip = evidence.Ip,
+            Source = evidence.Source,
+            WordingVersion = evidence.Text is null ? list.WordingVersion : null,
+            WordingText = evidence.Text ?? list.WordingText,
+            WordingHash = ConsentWording.Hash(evidence.Text ?? list.WordingText),
+            PrivacyNoticeVersion = notice?.Version,
+            Actor = actor,
+        }, now, ct);
+    }
+
+    /// <summary>Opens a confirmation link.</summary>
+    public async Task<(LinkProblem Problem, ConfirmOutcome Outcome, long OrgId, long SubscriptionId)> ConfirmAsync(string token, string? ip, string? userAgent, CancellationToken ct)
+    {
+        var problem = tokens.Read(token, LinkPurpose.Confirm, out var claims);
+        if (problem != LinkProblem.None)
+            return (problem, ConfirmOutcome.NotFound, 0, 0);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var outcome = await For(claims.OrgId).ConfirmAsync(claims.Id, claims.Stamp, now, ip, Truncate(userAgent, 512), ct);
+        return (LinkProblem.None, outcome, claims.OrgId, claims.Id);
+    }
+
+    /// <summary>Unsubscribes the holder of an unsubscribe link. Returns the link problem, the org and the subscription id.</summary>
+    public async Task<(LinkProblem Problem, long OrgId, long SubscriptionId, bool Changed)> UnsubscribeAsync(string token, string method, string? ip, string? userAgent, CancellationToken ct)
+    {
+        var problem = tokens.Read(token, LinkPurpose.Unsubscribe, out var claims);
+        if (problem != LinkProblem.None)
+            return (problem, 0, 0, false);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var changed = await For(claims.OrgId).UnsubscribeAsync(claims.Id, method, ip, Truncate(userAgent, 512), null, now, ct);
+        return (LinkProblem.None, claims.OrgId, claims.Id, changed);
+    }
+
+    /// <summary>Reads an unsubscribe or preferences link without acting on it.</summary>
+    public LinkProblem Read(string token, LinkPurpose purpose, out LinkClaims claims) => tokens.Read(token, purpose, out claims);
+
+    /// <summary>Re-subscribes from the preference centre: the link proves the mailbox, so this is a grant at once.</summary>
+    public async Task ResubscribeAsync(long orgId, long subscriberId, ListRow list, string? ip, string? userAgent, CancellationToken ct)
+    {
+        var store = For(orgId);
+        var subscriber = await store.GetSubscriberAsync(subscriberId, ct) ?? throw new InvalidOperationException("no such subscriber");
+        var notice = await store.GetPrivacyNoticeAsync(ct: ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await store.AddConfirmedAsync(subscriber.Email, subscriber.Name, subscriber.Language, list.Id, new NewConsentRecord
+        {
+            Kind = ConsentKinds.Grant,
+            Method = ConsentMethods.PreferenceCentre,
+            OccurredAt = now,
+            Ip = ip,
+            UserAgent = Truncate(userAgent, 512),
+            Source = links.Preferences(orgId, subscriberId).Split("/p/")[0] + "/p/",
+            WordingVersion = list.WordingVersion,
+            WordingText = list.WordingText,
+            WordingHash = list.WordingHash,
+            PrivacyNoticeVersion = notice?.Version,
+        }, now, ct);
+    }
+
+    private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+}
