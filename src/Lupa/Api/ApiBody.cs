@@ -80,7 +80,7 @@ public static class ApiBody
         if (string.IsNullOrEmpty(cursor))
             return true;
         Span<byte> bytes = stackalloc byte[16];
-        if (cursor.Length > 20 || !Base64Url.TryDecodeFromChars(cursor, bytes, out var n) || n != 8)
+        if (cursor.Length > 20 || !Lupa.Security.LinkTokens.IsBase64UrlText(cursor) || !Base64Url.TryDecodeFromChars(cursor, bytes, out var n) || n != 8)
             return false;
         id = BitConverter.ToInt64(bytes[..8]);
         return id >= 0;

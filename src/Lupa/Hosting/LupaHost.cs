@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -24,7 +25,7 @@ public static class LupaHost
     /// <summary>Reads configuration the ASP.NET Core way (appsettings.json, LUPA-prefixed and plain environment variables, command line).</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args, IDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory, ApplicationName = typeof(LupaHost).Assembly.GetName().Name });
         // appsettings.json next to where Lupa is started wins over the one shipped with the program.
         builder.Configuration.AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
         builder.Configuration.AddEnvironmentVariables();
@@ -63,7 +64,7 @@ public static class LupaHost
         await Bootstrap.EnsureOperatorAsync(db, options, console ?? Console.Out, TimeProvider.System);
 
         services.AddSingleton(db);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LinkTokens(linkKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PublicLinks>();
         services.AddSingleton<OutboxSignal>();

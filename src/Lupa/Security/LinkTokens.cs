@@ -58,11 +58,22 @@ public sealed class LinkTokens(byte[] key, TimeProvider clock)
         return Base64Url.EncodeToString(buffer);
     }
 
+    /// <summary>True when every character is of the base64url alphabet (the decoder throws on others).</summary>
+    public static bool IsBase64UrlText(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_'))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>Checks a token for a purpose and reads it.</summary>
     public LinkProblem Read(string? token, LinkPurpose purpose, out LinkClaims claims)
     {
         claims = default;
-        if (string.IsNullOrEmpty(token) || token.Length > 200)
+        if (string.IsNullOrEmpty(token) || token.Length > 200 || !IsBase64UrlText(token))
             return LinkProblem.Forged;
         Span<byte> buffer = stackalloc byte[PayloadLength + MacLength + 4];
         if (!Base64Url.TryDecodeFromChars(token, buffer, out var written) || written != PayloadLength + MacLength)
