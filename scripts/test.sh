@@ -3,9 +3,13 @@
 #
 #   scripts/test.sh                    build once, then run every test project
 #   scripts/test.sh --filter <expr>    pass --filter <expr> to every `dotnet test` run
-#                                      (e.g. --filter 'FullyQualifiedName~Consent')
+#                                      (e.g. --filter 'FullyQualifiedName~Consent';
+#                                      --filter=<expr> works too)
 #   LUPA_TEST_SKIP_BROWSER=1 scripts/test.sh
 #                                      skip tests/Lupa.Browser.Tests (both runs)
+#   LUPA_TEST_CONSOLE_VERBOSITY=normal scripts/test.sh
+#                                      also list passing tests (default: minimal,
+#                                      which shows failures with messages/stack)
 #
 # What it does:
 #   1. Installs missing system packages with apt-get (only when something is
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     --filter=*)
       FILTER="${1#--filter=}"; shift ;;
     -h|--help)
-      sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *)
       echo "error: unknown argument: $1 (usage: scripts/test.sh [--filter <expr>])" >&2; exit 2 ;;
   esac
@@ -67,6 +71,26 @@ pg_bindir() {
   [ -n "$initdb" ] && dirname "$initdb"
 }
 
+# Runs apt-get "$@", showing its output. DPkg::Lock::Timeout makes dpkg wait,
+# but `apt-get update` (lists lock) and downloads (archives lock) fail at once
+# when another apt process holds the lock, so retry those for up to ~10 minutes.
+apt_run() {
+  local tries=0 rc outf
+  outf="$(mktemp /tmp/lupa-test-apt.XXXXXX)"
+  while :; do
+    "${APT[@]}" "$@" 2>&1 | tee "$outf"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -eq 0 ]; then rm -f "$outf"; return 0; fi
+    tries=$((tries + 1))
+    if [ "$tries" -lt 60 ] && grep -qiE 'could not get lock|unable to lock|unable to acquire' "$outf"; then
+      log "apt is locked by another process, retrying in 10s..."
+      sleep 10
+    else
+      rm -f "$outf"; return "$rc"
+    fi
+  done
+}
+
 missing=()
 { [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/pg_ctl" ] && [ -x "$(pg_bindir)/psql" ]; } || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
@@ -81,19 +105,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     SUDO=(sudo)
   fi
   APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
-  # `apt-get update` may not wait for a lock held by another apt process;
-  # retry (for up to ~10 minutes) only when the failure is a lock failure.
-  tries=0
-  until out="$("${APT[@]}" update 2>&1)"; do
-    printf '%s\n' "$out" | tail -n 5
-    tries=$((tries + 1))
-    if printf '%s' "$out" | grep -qiE 'could not get lock|unable to lock' && [ "$tries" -lt 60 ]; then
-      log "apt is locked by another process, waiting..."; sleep 10
-    else
-      die "apt-get update failed"
-    fi
-  done
-  "${APT[@]}" install -y "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+  apt_run update || die "apt-get update failed"
+  apt_run install -y "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 fi
 
 PGBIN="$(pg_bindir)"
@@ -169,7 +182,7 @@ unix_socket_directories = '$PGTMP/sock'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
+max_connections = 300
 logging_collector = off
 EOF
 
@@ -222,7 +235,7 @@ runs=(
   "Lupa.Tests.sqlite|tests/Lupa.Tests/Lupa.Tests.csproj|sqlite"
   "Lupa.Tests.postgres|tests/Lupa.Tests/Lupa.Tests.csproj|postgres"
 )
-if [ "${LUPA_TEST_SKIP_BROWSER:-0}" = "1" ]; then
+if [[ "${LUPA_TEST_SKIP_BROWSER:-0}" =~ ^(1|true|yes)$ ]]; then
   log "LUPA_TEST_SKIP_BROWSER=1: skipping tests/Lupa.Browser.Tests"
 else
   runs+=(
