@@ -160,6 +160,13 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return await c.QuerySingleOrDefaultAsync<SubscriberRow>("SELECT * FROM subscribers WHERE org_id = @OrgId AND id = @id", new { OrgId, id });
     }
 
+    /// <summary>How many subscribers the organisation has.</summary>
+    public async Task<long> CountSubscribersAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM subscribers WHERE org_id = @OrgId", new { OrgId });
+    }
+
     /// <summary>A subscriber by normalised address, or null.</summary>
     public async Task<SubscriberRow?> FindSubscriberAsync(string email, CancellationToken ct = default)
     {

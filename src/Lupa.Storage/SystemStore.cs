@@ -81,6 +81,13 @@ public sealed class SystemStore(LupaDatabase db)
         return await c.QuerySingleOrDefaultAsync<PersonRow>("SELECT * FROM people WHERE lower(email) = lower(@email)", new { email });
     }
 
+    /// <summary>A person by id, or null (the admin UI re-reads the signed-in person on every request).</summary>
+    public async Task<PersonRow?> GetPersonAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<PersonRow>("SELECT * FROM people WHERE id = @id", new { id });
+    }
+
     /// <summary>True when an operator account exists.</summary>
     public async Task<bool> OperatorExistsAsync(CancellationToken ct = default)
     {
@@ -141,6 +148,33 @@ public sealed class SystemStore(LupaDatabase db)
         await using var c = await db.OpenAsync(ct);
         var sql = CaughtSelect + " WHERE m.id = @id" + (orgId is null ? "" : " AND o.org_id = @orgId");
         return await c.QuerySingleOrDefaultAsync<CaughtMessageRow>(sql, new { id, orgId });
+    }
+}
+
+/// <summary>ASP.NET Core Data Protection keys kept in the database, so every node and every restart shares them.</summary>
+public sealed class DataProtectionKeyStore(LupaDatabase db)
+{
+    /// <summary>Every stored key's XML.</summary>
+    public IReadOnlyList<string> All()
+    {
+        using var c = db.OpenAsync().GetAwaiter().GetResult();
+        return c.Query<string>("SELECT xml FROM data_protection_keys ORDER BY created_at").AsList();
+    }
+
+    /// <summary>Stores a key.</summary>
+    public void Add(string name, string xml, long now)
+    {
+        var tx = db.BeginWriteAsync().GetAwaiter().GetResult();
+        try
+        {
+            tx.Connection.Execute("INSERT INTO data_protection_keys (name, xml, created_at) VALUES (@name, @xml, @now) ON CONFLICT (name) DO NOTHING",
+                new { name, xml, now }, tx.Transaction);
+            tx.Transaction.Commit();
+        }
+        finally
+        {
+            tx.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }
 

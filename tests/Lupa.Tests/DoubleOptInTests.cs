@@ -191,4 +191,26 @@ public sealed class DoubleOptInTests
         Assert.DoesNotContain("<script>", message.HtmlBody);
         Assert.Empty(await host.WaitForMailAsync("victim@example.com", timeoutMs: 10));
     }
+
+    [Fact]
+    public async Task A_single_opt_in_list_confirms_from_the_form_without_a_mail()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        var org = await host.CreateOrganisationAsync("acme");
+        await host.CreateListAsync(org.ApiKey, new { name = "Events", slug = "events", optInMode = "single", consentWording = "Tell me about events." });
+        using var web = host.Client();
+        var posted = await web.PostAsync("/s/acme/events", Form(("email", "quick@example.com"), ("consent", "yes")));
+        Assert.Contains("Subscription confirmed", await posted.Content.ReadAsStringAsync());
+        using var api = host.Api(org.ApiKey);
+        var s = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=quick@example.com")).RootElement.GetProperty("items")[0];
+        Assert.Equal("confirmed", s.GetProperty("subscriptions")[0].GetProperty("status").GetString());
+        var grant = Assert.Single(JsonDocument.Parse(await api.GetStringAsync($"/api/v1/subscribers/{s.GetProperty("id").GetInt64()}/consents")).RootElement.EnumerateArray());
+        Assert.Equal("form", grant.GetProperty("method").GetString());
+        Assert.Equal("Tell me about events.", grant.GetProperty("wordingText").GetString());
+        Assert.Empty(await host.WaitForMailAsync("quick@example.com", timeoutMs: 500));
+
+        // Through the API without evidence the same list still asks for confirmation.
+        await api.PostAsync("/api/v1/subscribers", LupaTestHost.Json(new { email = "viaapi@example.com", lists = new[] { "events" } }));
+        Assert.Single(await host.WaitForMailAsync("viaapi@example.com"));
+    }
 }

@@ -10,6 +10,7 @@ using Lupa.Security;
 using Lupa.Storage;
 using Lupa.Subscriptions;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
@@ -108,6 +109,9 @@ public static class LupaHost
             .AddPolicy(AdminAuth.Policy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser())
             .AddPolicy(ApiKeyAuthentication.Policy, p => p.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireAuthenticatedUser());
         services.AddAntiforgery(o => o.Cookie.Name = "lupa_af");
+        services.AddDataProtection().SetApplicationName("lupa");
+        services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
+            o.XmlRepository = new DatabaseKeyRepository(new DataProtectionKeyStore(db), TimeProvider.System));
         services.AddHealthChecks();
 
         var app = builder.Build();

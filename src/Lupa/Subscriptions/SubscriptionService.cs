@@ -28,11 +28,28 @@ public sealed class SubscriptionService(
 
     /// <summary>Records a request to subscribe and queues the confirmation mail.</summary>
     public async Task<SubscriptionRequestResult> RequestAsync(
-        OrganisationRow org, ListRow list, EmailAddress email, string name, string? ip, string? userAgent, string source, CancellationToken ct)
+        OrganisationRow org, ListRow list, EmailAddress email, string name, string? ip, string? userAgent, string source, CancellationToken ct, bool fromForm = true)
     {
         var store = For(org.Id);
         var notice = await store.GetPrivacyNoticeAsync(ct: ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (fromForm && list.OptInMode == OptInModes.Single)
+        {
+            // Single opt-in: the form post itself is the grant; no confirmation mail.
+            return await store.AddConfirmedAsync(email.Value, name, list.Language, list.Id, new NewConsentRecord
+            {
+                Kind = ConsentKinds.Grant,
+                Method = ConsentMethods.Form,
+                OccurredAt = now,
+                Ip = ip,
+                UserAgent = Truncate(userAgent, 512),
+                Source = source,
+                WordingVersion = list.WordingVersion,
+                WordingText = list.WordingText,
+                WordingHash = list.WordingHash,
+                PrivacyNoticeVersion = notice?.Version,
+            }, now, ct);
+        }
         var request = new SubscriptionRequest(list.Id, email.Value, name, list.Language, now, ip, Truncate(userAgent, 512), source, list.WordingVersion, notice?.Version);
         var result = await store.RequestSubscriptionAsync(
             request,
@@ -92,7 +109,7 @@ public sealed class SubscriptionService(
     public async Task<SubscriptionRequestResult> AddAsync(OrganisationRow org, ListRow list, EmailAddress email, string name, ConsentEvidence? evidence, string actor, CancellationToken ct)
     {
         if (evidence is null)
-            return await RequestAsync(org, list, email, name, evidence?.Ip, null, "api:" + actor, ct);
+            return await RequestAsync(org, list, email, name, null, null, "api:" + actor, ct, fromForm: false);
         var store = For(org.Id);
         var notice = await store.GetPrivacyNoticeAsync(ct: ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();

@@ -17,6 +17,7 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
     public ListRow? List { get; private set; }
     public PublicText Text { get; private set; } = PublicText.For("en");
     public bool Done { get; private set; }
+    public bool ConfirmedAtOnce { get; private set; }
     public string? Error { get; private set; }
     public string Email { get; private set; } = "";
     public string Name { get; private set; } = "";
@@ -88,6 +89,7 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
         var result = await subscriptions.RequestAsync(Organisation!, List!, address.Value!, cleanName, ip, Request.Headers.UserAgent, source, ct);
         log.LogInformation("Subscription request {SubscriptionId} on list {ListId}: {Status}, mail queued {Queued}", result.SubscriptionId, List!.Id, result.Status, result.ConfirmationQueued);
         Done = true;
+        ConfirmedAtOnce = List.OptInMode == OptInModes.Single;
         return Page();
     }
 }
