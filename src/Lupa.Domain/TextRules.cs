@@ -23,6 +23,20 @@ public static class TextRules
         return null;
     }
 
+    /// <summary>
+    /// Says why a name (of a person, list or organisation) is refused, or null: one line, not too long,
+    /// and no angle brackets. A name is never markup; refusing them keeps names plain everywhere they
+    /// go later (pages, mail headers, exports). Empty is allowed here; callers that need a name say so.
+    /// </summary>
+    public static string? NameProblem(string? value, int maxLength = MaxNameLength)
+    {
+        if (SingleLineProblem(value, maxLength) is { } p)
+            return p;
+        if (value is not null && value.AsSpan().IndexOfAny('<', '>') >= 0)
+            return "must not contain < or >";
+        return null;
+    }
+
     /// <summary>Says why a slug is refused, or null: 1 to 64 of a-z, 0-9 and hyphens, not starting with a hyphen.</summary>
     public static string? SlugProblem(string? slug)
     {

@@ -169,26 +169,36 @@ public sealed class DoubleOptInTests
     }
 
     [Fact]
-    public async Task A_name_with_markup_is_shown_escaped_and_line_breaks_never_reach_a_header()
+    public async Task Markup_in_names_is_refused_text_is_shown_escaped_and_line_breaks_never_reach_a_header()
     {
         await using var host = await LupaTestHost.StartAsync();
         var org = await host.CreateOrganisationAsync("acme");
-        await host.CreateListAsync(org.ApiKey, new { name = "News <b>now</b>", slug = "news" });
+        using var api = host.Api(org.ApiKey);
+        var markup = await api.PostAsync("/api/v1/lists", LupaTestHost.Json(new { name = "News <b>now</b>", slug = "news" }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, markup.StatusCode);
+        Assert.Contains("name", await markup.Content.ReadAsStringAsync());
+        await host.CreateListAsync(org.ApiKey, new { name = "Tom & Jerry's \"News\"", slug = "news", description = "<i>weekly</i>" });
         using var web = host.Client();
         var page = await web.GetStringAsync("/s/acme/news");
-        Assert.Contains("News &lt;b&gt;now&lt;/b&gt;", page);
-        Assert.DoesNotContain("<b>now</b>", page);
+        Assert.Contains("Tom &amp; Jerry&#x27;s &quot;News&quot;", page);
+        Assert.Contains("&lt;i&gt;weekly&lt;/i&gt;", page);
+        Assert.DoesNotContain("<i>weekly</i>", page);
 
         var crlf = await web.PostAsync("/s/acme/news", Form(("email", "x@example.com\r\nBcc: victim@example.com"), ("consent", "yes")));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, crlf.StatusCode);
         var nameCrlf = await web.PostAsync("/s/acme/news", Form(("email", "y@example.com"), ("name", "Eve\r\nBcc: victim@example.com"), ("consent", "yes")));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, nameCrlf.StatusCode);
+        var script = await web.PostAsync("/s/acme/news", Form(("email", "s@example.com"), ("name", "<script>alert(1)</script>"), ("consent", "yes")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, script.StatusCode);
+        Assert.DoesNotContain("<script>alert(1)</script>", await script.Content.ReadAsStringAsync());
+        Assert.Equal(0, JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers")).RootElement.GetProperty("items").GetArrayLength());
 
-        await web.PostAsync("/s/acme/news", Form(("email", "z@example.com"), ("name", "<script>alert(1)</script>"), ("consent", "yes")));
+        await web.PostAsync("/s/acme/news", Form(("email", "z@example.com"), ("name", "Zoë \"Z\" O'Hara & Co"), ("consent", "yes")));
         var mail = Assert.Single(await host.WaitForMailAsync("z@example.com"));
         var message = MailText.Parse(mail);
         Assert.Null(message.Headers["Bcc"]);
-        Assert.DoesNotContain("<script>", message.HtmlBody);
+        Assert.Equal("Zoë \"Z\" O'Hara & Co", ((MimeKit.MailboxAddress)message.To[0]).Name);
+        Assert.Contains("Tom &amp; Jerry", message.HtmlBody);
         Assert.Empty(await host.WaitForMailAsync("victim@example.com", timeoutMs: 10));
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
 using Lupa.Domain;
+using Lupa.Storage;
+using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Lupa.Admin;
 
@@ -31,4 +33,25 @@ public static class AdminAuth
 
     /// <summary>Whether the person may see the organisation.</summary>
     public static bool MaySee(this ClaimsPrincipal user, long orgId) => user.IsOperator() || user.PersonOrgId() == orgId;
+
+    /// <summary>The signed-in person's id, or null.</summary>
+    public static long? PersonId(this ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirstValue(PersonClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>The signed-in person's login address.</summary>
+    public static string Email(this ClaimsPrincipal user) => user.Identity?.Name ?? "";
+
+    /// <summary>The cookie principal for a person: id, organisation (not for the operator), role and address.</summary>
+    public static ClaimsPrincipal PrincipalFor(PersonRow person)
+    {
+        var claims = new List<Claim>
+        {
+            new(PersonClaim, person.Id.ToString(CultureInfo.InvariantCulture)),
+            new(RoleClaim, person.Role),
+            new(ClaimTypes.Name, person.Email),
+        };
+        if (person.OrgId is { } org)
+            claims.Add(new Claim(OrgClaim, org.ToString(CultureInfo.InvariantCulture)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, RoleClaim));
+    }
 }

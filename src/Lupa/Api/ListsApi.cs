@@ -129,7 +129,7 @@ public static class ListsApi
         var name = (i.Name ?? existing?.Name)?.Trim();
         if (string.IsNullOrEmpty(name))
             return (null, null, ApiBody.Invalid("name", "is required"));
-        if (TextRules.SingleLineProblem(name, 200) is { } p1)
+        if (TextRules.NameProblem(name, 200) is { } p1)
             return (null, null, ApiBody.Invalid("name", p1));
         var slug = (i.Slug ?? existing?.Slug)?.Trim();
         if (TextRules.SlugProblem(slug) is { } p2)

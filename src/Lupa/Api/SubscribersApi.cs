@@ -147,7 +147,7 @@ public static class SubscribersApi
         if (!email.IsOk)
             return ApiBody.Invalid("email", email.Reason!);
         var name = (input.Name ?? "").Trim();
-        if (TextRules.SingleLineProblem(name, TextRules.MaxNameLength) is { } np)
+        if (TextRules.NameProblem(name) is { } np)
             return ApiBody.Invalid("name", np);
         var store = s.Store(user);
         var lists = new List<ListRow>();
@@ -195,7 +195,7 @@ public static class SubscribersApi
         if (problem is not null)
             return problem;
         var name = (input!.Name ?? row.Name).Trim();
-        if (TextRules.SingleLineProblem(name, TextRules.MaxNameLength) is { } np)
+        if (TextRules.NameProblem(name) is { } np)
             return ApiBody.Invalid("name", np);
         var language = input.Language ?? row.Language;
         if (!Languages.IsSupported(language))

@@ -16,7 +16,7 @@ public sealed class OrganisationService(LupaDatabase db, TimeProvider clock)
         if (string.IsNullOrWhiteSpace(name))
             return Outcome<CreatedOrganisation>.Fail("name", "name is required");
         name = name.Trim();
-        if (TextRules.SingleLineProblem(name, 200) is { } np)
+        if (TextRules.NameProblem(name, 200) is { } np)
             return Outcome<CreatedOrganisation>.Fail("name", "name " + np);
         if (TextRules.SlugProblem(slug) is { } sp)
             return Outcome<CreatedOrganisation>.Fail("slug", "slug " + sp);

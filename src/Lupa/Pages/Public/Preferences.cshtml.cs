@@ -48,7 +48,7 @@ public sealed class PreferencesModel(SubscriptionService subscriptions, SystemSt
         if (!await LoadAsync(token, ct))
             return NotFoundPage();
         var clean = (name ?? "").Trim();
-        if (TextRules.SingleLineProblem(clean, TextRules.MaxNameLength) is { } np)
+        if (TextRules.NameProblem(clean) is { } np)
         {
             Response.StatusCode = 422;
             Error = Text.Name + " " + np;

@@ -73,7 +73,7 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
             return Page();
         }
         var cleanName = (name ?? "").Trim();
-        if (TextRules.SingleLineProblem(cleanName, TextRules.MaxNameLength) is { } np)
+        if (TextRules.NameProblem(cleanName) is { } np)
         {
             Response.StatusCode = 422;
             Error = Text.Name + " " + np;

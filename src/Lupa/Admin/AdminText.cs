@@ -1,0 +1,51 @@
+using System.Globalization;
+using Lupa.Domain;
+
+namespace Lupa.Admin;
+
+/// <summary>Rules and formats for what the admin UI shows and accepts.</summary>
+public static class AdminText
+{
+    /// <summary>
+    /// Says why a name typed in the admin UI is refused, or null: required, one line, not too long,
+    /// and no angle brackets (a name is never markup; refusing them keeps names plain everywhere they go later, such as mail headers and exports).
+    /// </summary>
+    public static string? NameProblem(string? value, int maxLength = 200)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return "is required";
+        return TextRules.NameProblem(value, maxLength);
+    }
+
+    /// <summary>A reason as a sentence: capital first letter, full stop at the end.</summary>
+    public static string Sentence(string reason)
+    {
+        reason = reason.Trim();
+        if (reason.Length == 0)
+            return reason;
+        reason = char.ToUpperInvariant(reason[0]) + reason[1..];
+        return reason.EndsWith('.') ? reason : reason + ".";
+    }
+
+    /// <summary>A stored time (Unix milliseconds) as UTC text.</summary>
+    public static string Time(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+    /// <summary>A stored time or an empty string.</summary>
+    public static string Time(long? ms) => ms is { } v ? Time(v) : "";
+
+    /// <summary>The first characters of a hash.</summary>
+    public static string Short(string? hash, int length = 12) => hash is null ? "" : hash.Length <= length ? hash : hash[..length];
+
+    /// <summary>A role as people read it.</summary>
+    public static string RoleName(string role) => role switch
+    {
+        Roles.Operator => "Operator",
+        Roles.Owner => "Owner",
+        Roles.Admin => "Admin",
+        Roles.Marketer => "Marketer",
+        Roles.PrivacyOfficer => "Privacy officer",
+        Roles.Viewer => "Viewer",
+        _ => role,
+    };
+}
