@@ -112,7 +112,21 @@ public static class LupaHost
         services.AddDataProtection().SetApplicationName("lupa");
         services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
             o.XmlRepository = new DatabaseKeyRepository(new DataProtectionKeyStore(db), TimeProvider.System));
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddAsyncCheck("database", async ct =>
+        {
+            try
+            {
+                await using var c = await db.OpenAsync(ct);
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT 1";
+                await cmd.ExecuteScalarAsync(ct);
+                return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The database does not answer.");
+            }
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : 500 });
