@@ -56,7 +56,9 @@ public sealed class DoubleOptInTests
         Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
         var page = await opened.Content.ReadAsStringAsync();
         Assert.Contains("Tilaus vahvistettu", page);
-        Assert.Contains("/p/", page);
+        var preferences = await web.GetStringAsync(Regex.Match(page, "href=\"([^\"]*/p/[^\"]+)\"").Groups[1].Value);
+        Assert.Contains("Maija.Meikalainen@example.fi", preferences);
+        Assert.Contains("tietosuoja@om.fi", preferences);
 
         // Opening it again is harmless.
         var again = await web.GetAsync(confirmUrl);

@@ -15,6 +15,7 @@ public sealed class PreferencesModel(SubscriptionService subscriptions, SystemSt
     public IReadOnlyList<SubscriptionRow> Subscriptions { get; private set; } = [];
     public string OrganisationName { get; private set; } = "";
     public string OrganisationSlug { get; private set; } = "";
+    public PrivacyNoticeContent? Notice { get; private set; }
     public string? Message { get; private set; }
     public string? Error { get; private set; }
     private long _orgId;
@@ -33,6 +34,8 @@ public sealed class PreferencesModel(SubscriptionService subscriptions, SystemSt
         OrganisationName = org?.Name ?? "";
         OrganisationSlug = org?.Slug ?? "";
         Text = PublicText.For(Subscriber.Language);
+        var notice = await store.GetPrivacyNoticeAsync(ct: ct);
+        Notice = notice is null ? null : PrivacyNoticeContent.FromJson(notice.Content);
         return true;
     }
 
