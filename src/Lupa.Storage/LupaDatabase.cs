@@ -54,6 +54,9 @@ public sealed class LupaDatabase : IDisposable
         }
     }
 
+    /// <summary>The key of the suppression list's address hashes; set at start.</summary>
+    public byte[] SuppressionKey { get; set; } = [];
+
     /// <summary>The engine.</summary>
     public DatabaseProvider Provider { get; }
 

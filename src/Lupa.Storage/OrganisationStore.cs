@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Lupa.Domain;
 
 namespace Lupa.Storage;
 
@@ -118,6 +119,40 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             d[status] = n;
         }
         return result;
+    }
+
+    // ---- export -------------------------------------------------------------------------------
+
+    /// <summary>A page of a list's confirmed subscribers for export, restricted people left out.</summary>
+    public async Task<IReadOnlyList<ExportRow>> ExportPageAsync(long listId, long afterSubscriberId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<ExportRow>(
+            """
+            SELECT b.id, b.email, b.name, b.language, b.attributes, s.confirmed_at
+            FROM subscriptions s JOIN subscribers b ON b.id = s.subscriber_id
+            WHERE s.org_id = @OrgId AND s.list_id = @listId AND s.status = 'confirmed' AND b.restricted_at IS NULL AND b.id > @afterSubscriberId
+            ORDER BY b.id LIMIT @limit
+            """, new { OrgId, listId, afterSubscriberId, limit })).AsList();
+    }
+
+    // ---- import settings --------------------------------------------------------------------
+
+    /// <summary>What the organisation does with rows without evidence, and its own domains (for the evidence-source check).</summary>
+    public async Task<(string NoEvidencePolicy, string[] OwnDomains)> GetImportSettingsAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var (policy, domains) = await c.QuerySingleAsync<(string, string)>("SELECT no_evidence_policy, own_domains FROM organisations WHERE id = @OrgId", new { OrgId });
+        return (policy, domains.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>Changes the import settings.</summary>
+    public async Task SetImportSettingsAsync(string noEvidencePolicy, IEnumerable<string> ownDomains, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync("UPDATE organisations SET no_evidence_policy = @noEvidencePolicy, own_domains = @domains WHERE id = @OrgId",
+            new { OrgId, noEvidencePolicy, domains = string.Join(",", ownDomains) }, tx.Transaction);
+        await tx.CommitAsync(ct);
     }
 
     // ---- privacy notice ---------------------------------------------------------------------
@@ -287,6 +322,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         await tx.Connection.ExecuteAsync(
             "UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, unsubscribed_at = NULL WHERE org_id = @OrgId AND id = @subscriptionId",
             new { OrgId, subscriptionId, now }, tx.Transaction);
+        await LiftSuppressionAsync(tx, s.SubscriberId, s.ListId);
         await InsertConsentAsync(tx, new NewConsentRecord
         {
             SubscriberId = s.SubscriberId,
@@ -310,9 +346,21 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     }
 
     /// <summary>Adds or updates a subscriber and confirms them on a list at once, with the given consent record.</summary>
-    public async Task<SubscriptionRequestResult> AddConfirmedAsync(string email, string name, string language, long listId, NewConsentRecord consent, long now, CancellationToken ct = default)
+    /// <remarks>
+    /// A self-service grant (the person's own form post or preference centre) lifts an earlier unsubscribe
+    /// or erasure; any other caller is refused for a suppressed address with status "suppressed".
+    /// </remarks>
+    public async Task<SubscriptionRequestResult> AddConfirmedAsync(string email, string name, string language, long listId, NewConsentRecord consent, long now, CancellationToken ct = default, bool selfService = false)
     {
         await using var tx = await db.BeginWriteAsync(ct);
+        if (!selfService && EmailAddress.Parse(email) is { IsOk: true } parsed)
+        {
+            var hash = SuppressionKey.For(db.SuppressionKey, parsed.Value!);
+            var reason = await tx.Connection.ExecuteScalarAsync<string>(
+                "SELECT reason FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id IN (0, @listId) LIMIT 1", new { OrgId, hash, listId }, tx.Transaction);
+            if (reason is not null)
+                return new SubscriptionRequestResult(0, 0, "suppressed:" + reason, false);
+        }
         var subscriber = await UpsertSubscriberAsync(tx, email, name, language, now);
         var subscriptionId = await tx.Connection.ExecuteScalarAsync<long>(
             """
@@ -338,6 +386,8 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             PrivacyNoticeVersion = consent.PrivacyNoticeVersion,
             Actor = consent.Actor,
         }, now);
+        if (selfService)
+            await LiftSuppressionAsync(tx, subscriber.Id, listId);
         await tx.CommitAsync(ct);
         return new SubscriptionRequestResult(subscriber.Id, subscriptionId, "confirmed", false);
     }
@@ -353,6 +403,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         await tx.Connection.ExecuteAsync(
             "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = @now, request_at = NULL WHERE org_id = @OrgId AND id = @subscriptionId",
             new { OrgId, subscriptionId, now }, tx.Transaction);
+        await SuppressAsync(tx, s.SubscriberId, s.ListId, SuppressionReasons.Unsubscribed, now);
         // A pending request that is withdrawn was never a grant, but the withdrawal is still kept as proof.
         await InsertConsentAsync(tx, new NewConsentRecord
         {
@@ -378,6 +429,30 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             new { OrgId, subscriberId, name, language, now }, tx.Transaction);
         await tx.CommitAsync(ct);
         return n > 0;
+    }
+
+    // Only a keyed hash of the address is kept; list 0 would mean every list.
+    private async Task SuppressAsync(WriteTransaction tx, long subscriberId, long listId, string reason, long now)
+    {
+        var email = await tx.Connection.ExecuteScalarAsync<string>("SELECT email FROM subscribers WHERE org_id = @OrgId AND id = @subscriberId", new { OrgId, subscriberId }, tx.Transaction);
+        if (email is null || !EmailAddress.Parse(email).IsOk)
+            return;
+        var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(email).Value!);
+        await tx.Connection.ExecuteAsync(
+            "INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @hash, @listId, @reason, @now) ON CONFLICT (org_id, address_hash, list_id) DO NOTHING",
+            new { OrgId, hash, listId, reason, now }, tx.Transaction);
+    }
+
+    // A person who subscribes again themselves may: their own confirmation lifts an unsubscribe or erasure entry.
+    private async Task LiftSuppressionAsync(WriteTransaction tx, long subscriberId, long listId)
+    {
+        var email = await tx.Connection.ExecuteScalarAsync<string>("SELECT email FROM subscribers WHERE org_id = @OrgId AND id = @subscriberId", new { OrgId, subscriberId }, tx.Transaction);
+        if (email is null || !EmailAddress.Parse(email).IsOk)
+            return;
+        var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(email).Value!);
+        await tx.Connection.ExecuteAsync(
+            "DELETE FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND ((list_id = @listId AND reason = 'unsubscribed') OR (list_id = 0 AND reason = 'erased'))",
+            new { OrgId, hash, listId }, tx.Transaction);
     }
 
     private async Task<SubscriberRow> UpsertSubscriberAsync(WriteTransaction tx, string email, string name, string language, long now)

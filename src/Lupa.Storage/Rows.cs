@@ -123,6 +123,9 @@ public sealed class ConsentRecordRow
     public string? FormIp { get; init; }
     public string? FormUserAgent { get; init; }
     public string? Actor { get; init; }
+    public string? EvidenceMethod { get; init; }
+    public string? LegalBasis { get; init; }
+    public long? ImportId { get; init; }
     public long RecordedAt { get; init; }
 }
 
@@ -161,7 +164,11 @@ public sealed class OutboxRow
 }
 
 /// <summary>A system mail about to be queued.</summary>
-public sealed record OutboxMessage(string Purpose, string MessageId, string MailFrom, string RcptTo, byte[] Mime);
+public sealed record OutboxMessage(string Purpose, string MessageId, string MailFrom, string RcptTo, byte[] Mime)
+{
+    /// <summary>When to send it; null for now.</summary>
+    public long? DueAt { get; init; }
+}
 
 public sealed class CaughtMessageRow
 {
@@ -173,4 +180,50 @@ public sealed class CaughtMessageRow
     public string? MessageId { get; init; }
     public byte[] Mime { get; init; } = [];
     public long? OrgId { get; init; }
+}
+
+public sealed class ImportJobRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string ListIds { get; init; } = "";
+    public string FileName { get; init; } = "";
+    public string FilePath { get; init; } = "";
+    public long FileBytes { get; init; }
+    public string FileSha256 { get; init; } = "";
+    public string Mapping { get; init; } = "{}";
+    public string UpdateMode { get; init; } = "update";
+    public string NoEvidencePolicy { get; init; } = "refuse";
+    public string Attestation { get; init; } = "";
+    public string AttestedBy { get; init; } = "";
+    public long AttestedAt { get; init; }
+    public string Status { get; init; } = "";
+    public string? Encoding { get; init; }
+    public long TotalRows { get; init; }
+    public long ProcessedRows { get; init; }
+    public long ReportBytes { get; init; }
+    public string Counts { get; init; } = "{}";
+    public string? Risk { get; init; }
+    public string? HeldReasons { get; init; }
+    public string? ReviewNote { get; init; }
+    public string? ReviewedBy { get; init; }
+    public long? ReviewedAt { get; init; }
+    public string? Error { get; init; }
+    public long CreatedAt { get; init; }
+    public long? StartedAt { get; init; }
+    public long? FinishedAt { get; init; }
+    public long? LeaseUntil { get; init; }
+
+    /// <summary>The target list ids.</summary>
+    public long[] ListIdArray => ListIds.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => long.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+}
+
+public sealed class ExportRow
+{
+    public long Id { get; init; }
+    public string Email { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Language { get; init; } = "";
+    public string Attributes { get; init; } = "{}";
+    public long? ConfirmedAt { get; init; }
 }

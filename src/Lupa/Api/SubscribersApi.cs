@@ -18,7 +18,8 @@ public sealed record SubscriberPage(SubscriberDto[] Items, string? NextCursor);
 public sealed record ConsentRecordDto(
     long Id, long ListId, string ListSlug, string Kind, string Method, DateTimeOffset OccurredAt, string? Ip, string? UserAgent, string? Source,
     int? WordingVersion, string? WordingText, string? WordingHash, int? PrivacyNoticeVersion,
-    DateTimeOffset? FormSubmittedAt, string? FormIp, string? FormUserAgent, string? Actor, DateTimeOffset RecordedAt);
+    DateTimeOffset? FormSubmittedAt, string? FormIp, string? FormUserAgent, string? Actor, string? EvidenceMethod, string? LegalBasis, long? ImportId,
+    DateTimeOffset RecordedAt);
 
 /// <summary>Evidence of a consent given earlier, elsewhere.</summary>
 public sealed class ConsentEvidenceInput
@@ -135,7 +136,7 @@ public static class SubscribersApi
         var rows = await store.ListConsentRecordsAsync(id, ct);
         return TypedResults.Ok(rows.Select(r => new ConsentRecordDto(
             r.Id, r.ListId, r.ListSlug, r.Kind, r.Method, Time(r.OccurredAt), r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.WordingText, r.WordingHash,
-            r.PrivacyNoticeVersion, Time(r.FormSubmittedAt), r.FormIp, r.FormUserAgent, r.Actor, Time(r.RecordedAt))).ToArray());
+            r.PrivacyNoticeVersion, Time(r.FormSubmittedAt), r.FormIp, r.FormUserAgent, r.Actor, r.EvidenceMethod, r.LegalBasis, r.ImportId, Time(r.RecordedAt))).ToArray());
     }
 
     private static async Task<Results<Created<SubscriberDto>, Ok<SubscriberDto>, ProblemHttpResult>> Add(HttpContext http, ClaimsPrincipal user, ApiServices s, CancellationToken ct)
@@ -180,7 +181,12 @@ public static class SubscribersApi
         var existed = await store.FindSubscriberAsync(email.Value!.Value, ct) is not null;
         long subscriberId = 0;
         foreach (var list in lists.DistinctBy(l => l.Id))
-            subscriberId = (await s.Subscriptions.AddAsync(org, list, email.Value, name, evidence, user.Actor(), ct)).SubscriberId;
+        {
+            var result = await s.Subscriptions.AddAsync(org, list, email.Value, name, evidence, user.Actor(), ct);
+            if (result.Status.StartsWith("suppressed:", StringComparison.Ordinal))
+                return ApiBody.Conflict("email", $"the address is on the suppression list ({result.Status["suppressed:".Length..]}) for list '{list.Slug}'; only the person can subscribe again, through the form");
+            subscriberId = result.SubscriberId;
+        }
         var dto = await ToDtoAsync(store, (await store.GetSubscriberAsync(subscriberId, ct))!, ct);
         return existed ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/subscribers/{subscriberId}", dto);
     }

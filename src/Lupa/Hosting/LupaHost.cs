@@ -62,6 +62,7 @@ public static class LupaHost
         var db = OpenDatabase(builder.Configuration);
         db.Migrate();
         var linkKey = await LoadLinkKeyAsync(db, options);
+        await LoadSuppressionKeyAsync(db, options);
         await Bootstrap.EnsureOperatorAsync(db, options, console ?? Console.Out, TimeProvider.System);
 
         services.AddSingleton(db);
@@ -73,10 +74,15 @@ public static class LupaHost
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<FormRateLimiter>();
         services.AddSingleton<ApiServices>();
+        services.AddSingleton<Lupa.Imports.ImportService>();
+        services.AddSingleton<Lupa.Imports.ImportRunner>();
+        services.AddSingleton<Lupa.Lists.ListExport>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         services.AddHostedService<MailCatcherService>();
         if (options.Outbox.Enabled)
             services.AddHostedService<OutboxWorker>();
+        if (options.Imports.WorkerEnabled)
+            services.AddHostedService<Lupa.Imports.ImportWorker>();
 
         // Finnish letters stay letters in pages instead of numeric entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
@@ -150,7 +156,20 @@ public static class LupaHost
         ListsApi.Map(api);
         SubscribersApi.Map(api);
         PrivacyNoticeApi.Map(api);
+        ImportsApi.Map(api);
         return app;
+    }
+
+    /// <summary>Sets the key of the suppression list's address hashes: configured, or generated once and kept in the database.</summary>
+    public static async Task LoadSuppressionKeyAsync(LupaDatabase db, LupaOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Secrets.SuppressionKey))
+        {
+            db.SuppressionKey = Convert.FromBase64String(options.Secrets.SuppressionKey);
+            return;
+        }
+        var stored = await new SystemStore(db).GetOrAddSettingAsync("suppression_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        db.SuppressionKey = Convert.FromBase64String(stored);
     }
 
     private static async Task<byte[]> LoadLinkKeyAsync(LupaDatabase db, LupaOptions options)

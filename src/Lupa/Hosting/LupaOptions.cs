@@ -36,6 +36,34 @@ public sealed class LupaOptions
 
     /// <summary>The outbox worker.</summary>
     public OutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>Imports.</summary>
+    public ImportOptions Imports { get; set; } = new();
+
+    /// <summary>Folder for uploaded import files; must be shared by every node that runs imports.</summary>
+    public string DataPath { get; set; } = "lupa-data";
+}
+
+/// <summary><c>Lupa:Imports</c>.</summary>
+public sealed class ImportOptions
+{
+    /// <summary>The purchased-list check's thresholds, set by the operator.</summary>
+    public Lupa.Domain.Imports.RiskThresholds Thresholds { get; set; } = new();
+
+    /// <summary>Rows applied per transaction.</summary>
+    [Range(10, 100_000)]
+    public int BatchSize { get; set; } = 5000;
+
+    /// <summary>Re-permission mails an import may queue per minute (they are spread out over time).</summary>
+    [Range(1, 100_000)]
+    public int RepermissionPerMinute { get; set; } = 120;
+
+    /// <summary>Run queued imports on this node.</summary>
+    public bool WorkerEnabled { get; set; } = true;
+
+    /// <summary>Largest upload accepted, in megabytes.</summary>
+    [Range(1, 100_000)]
+    public int MaxUploadMegabytes { get; set; } = 1024;
 }
 
 /// <summary><c>Lupa:Database</c>.</summary>
@@ -97,6 +125,9 @@ public sealed class SecretOptions
 {
     /// <summary>Base64 key (32 bytes or more) that signs links in mail; generated and kept in the database when unset.</summary>
     public string? LinkKey { get; set; }
+
+    /// <summary>Base64 key of the suppression list's address hashes; generated and kept in the database when unset. Never change it: old entries would stop matching.</summary>
+    public string? SuppressionKey { get; set; }
 }
 
 /// <summary><c>Lupa:Outbox</c>.</summary>

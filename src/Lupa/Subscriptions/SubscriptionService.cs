@@ -48,20 +48,21 @@ public sealed class SubscriptionService(
                 WordingText = list.WordingText,
                 WordingHash = list.WordingHash,
                 PrivacyNoticeVersion = notice?.Version,
-            }, now, ct);
+            }, now, ct, selfService: true);
         }
         var request = new SubscriptionRequest(list.Id, email.Value, name, list.Language, now, ip, Truncate(userAgent, 512), source, list.WordingVersion, notice?.Version);
         var result = await store.RequestSubscriptionAsync(
             request,
             _options.PublicForm.ResendAfterMinutes * 60_000L,
-            (subscriber, subscriptionId, requestAt) => ConfirmationMail(org, list, subscriber, subscriptionId, requestAt),
+            (subscriber, subscriptionId, requestAt) => ConfirmationMail(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt),
             ct);
         if (result.ConfirmationQueued)
             outboxSignal.Notify();
         return result;
     }
 
-    private OutboxMessage ConfirmationMail(OrganisationRow org, ListRow list, SubscriberRow subscriber, long subscriptionId, long requestAt)
+    /// <summary>The confirmation (or re-permission) mail of a pending subscription, in the list's language.</summary>
+    public OutboxMessage ConfirmationMail(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt)
     {
         var t = PublicText.For(list.Language);
         var confirmUrl = links.Confirm(org.Id, subscriptionId, requestAt, TimeSpan.FromDays(_options.PublicForm.ConfirmationValidDays));
@@ -82,8 +83,8 @@ public sealed class SubscriptionService(
         {
             FromName = org.Name,
             FromAddress = from,
-            To = subscriber.Email,
-            ToName = subscriber.Name,
+            To = email,
+            ToName = name,
             Subject = string.Format(t.ConfirmSubject, list.Name),
             Text = text,
             Html = html,
@@ -92,7 +93,29 @@ public sealed class SubscriptionService(
             UnsubscribeMailto = UnsubscribeMailto(org.Id, subscriptionId),
             MessageIdDomain = links.MailDomain,
         });
-        return new OutboxMessage("confirmation", message.MessageId!, from, subscriber.Email, MailComposer.ToBytes(message));
+        return new OutboxMessage("confirmation", message.MessageId!, from, email, MailComposer.ToBytes(message));
+    }
+
+    /// <summary>A plain notice to an organisation's owners (import held, approved or rejected), queued in the outbox.</summary>
+    public async Task NotifyOwnersAsync(long orgId, string subject, string text, CancellationToken ct)
+    {
+        var store = For(orgId);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var owner in (await store.ListPeopleAsync(ct)).Where(p => p.Role == Domain.Roles.Owner && p.DisabledAt is null))
+        {
+            var message = MailComposer.Compose(new MailSpec
+            {
+                FromName = "Lupa",
+                FromAddress = SystemFromAddress(),
+                To = owner.Email,
+                ToName = owner.Name,
+                Subject = subject,
+                Text = text,
+                MessageIdDomain = links.MailDomain,
+            });
+            await store.EnqueueAsync(new OutboxMessage("notice", message.MessageId!, SystemFromAddress(), owner.Email, MailComposer.ToBytes(message)), now, ct);
+        }
+        outboxSignal.Notify();
     }
 
     /// <summary>The envelope and From address of system mail.</summary>
@@ -172,7 +195,7 @@ public sealed class SubscriptionService(
             WordingText = list.WordingText,
             WordingHash = list.WordingHash,
             PrivacyNoticeVersion = notice?.Version,
-        }, now, ct);
+        }, now, ct, selfService: true);
     }
 
     private static string? Truncate(string? s, int max) => s is null || s.Length <= max ? s : s[..max];

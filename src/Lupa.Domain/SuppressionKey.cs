@@ -1,0 +1,24 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Lupa.Domain;
+
+/// <summary>Why an address is on the suppression list.</summary>
+public static class SuppressionReasons
+{
+    public const string Unsubscribed = "unsubscribed";
+    public const string Erased = "erased";
+    public const string Complaint = "complaint";
+    public const string HardBounce = "hard_bounce";
+}
+
+/// <summary>
+/// The suppression list keeps no address, only a keyed hash of it: HMAC-SHA256 over the whole
+/// address lower-cased, so a later import finds the person without Lupa keeping who they are.
+/// </summary>
+public static class SuppressionKey
+{
+    /// <summary>The stored key of an address.</summary>
+    public static string For(byte[] key, EmailAddress address) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(address.Value.ToLowerInvariant())));
+}

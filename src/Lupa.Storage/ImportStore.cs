@@ -1,0 +1,387 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Lupa.Domain;
+using Lupa.Domain.Imports;
+
+namespace Lupa.Storage;
+
+/// <summary>Import job statuses.</summary>
+public static class ImportStatuses
+{
+    /// <summary>Waiting for a worker: the purchased-list check runs first.</summary>
+    public const string Queued = "queued";
+
+    /// <summary>The check found risk: waiting for the operator.</summary>
+    public const string Held = "held";
+
+    /// <summary>Passed the check (or approved): rows are being applied.</summary>
+    public const string Running = "running";
+
+    /// <summary>Every row has its outcome.</summary>
+    public const string Done = "done";
+
+    /// <summary>The operator rejected it; nothing was applied.</summary>
+    public const string Rejected = "rejected";
+
+    /// <summary>The whole file was unusable; nothing was applied.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>A batch's report text and the import's progress after it; <see cref="Seq"/> numbers the chunk.</summary>
+public sealed record BatchReport(int Seq, string Body, long ProcessedRows, string Counts);
+
+/// <summary>What one row asks of the database.</summary>
+public sealed record ImportRowToApply(ImportRow Row, long[] ListIds, string Language);
+
+/// <summary>The import jobs and the batch apply path.</summary>
+public sealed class ImportStore(LupaDatabase db)
+{
+    private const string Columns = "*";
+
+    /// <summary>Creates an import job.</summary>
+    public async Task<long> CreateAsync(ImportJobRow j, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var id = await tx.Connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO imports (org_id, list_ids, file_name, file_path, file_bytes, file_sha256, mapping, update_mode, no_evidence_policy,
+              attestation, attested_by, attested_at, status, created_at)
+            VALUES (@OrgId, @ListIds, @FileName, @FilePath, @FileBytes, @FileSha256, @Mapping, @UpdateMode, @NoEvidencePolicy,
+              @Attestation, @AttestedBy, @AttestedAt, @Status, @CreatedAt)
+            RETURNING id
+            """, j, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return id;
+    }
+
+    /// <summary>One import of an organisation, or null.</summary>
+    public async Task<ImportJobRow?> GetAsync(long orgId, long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<ImportJobRow>($"SELECT {Columns} FROM imports WHERE org_id = @orgId AND id = @id", new { orgId, id });
+    }
+
+    /// <summary>An import by id, for the operator and the worker.</summary>
+    public async Task<ImportJobRow?> GetAnyAsync(long id, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<ImportJobRow>($"SELECT {Columns} FROM imports WHERE id = @id", new { id });
+    }
+
+    /// <summary>An organisation's imports, newest first.</summary>
+    public async Task<IReadOnlyList<ImportJobRow>> ListAsync(long orgId, int limit, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<ImportJobRow>($"SELECT {Columns} FROM imports WHERE org_id = @orgId ORDER BY id DESC LIMIT @limit", new { orgId, limit })).AsList();
+    }
+
+    /// <summary>Imports in a status across all organisations (the operator's review queue).</summary>
+    public async Task<IReadOnlyList<ImportJobRow>> ListByStatusAsync(string status, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<ImportJobRow>($"SELECT {Columns} FROM imports WHERE status = @status ORDER BY id", new { status })).AsList();
+    }
+
+    /// <summary>Claims an import that is waiting or whose worker died, under a lease. Null when none.</summary>
+    public async Task<ImportJobRow?> ClaimNextAsync(long now, long leaseMs, long? onlyId = null, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
+        var row = await tx.Connection.QuerySingleOrDefaultAsync<ImportJobRow>(
+            $"SELECT {Columns} FROM imports WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < @now)" +
+            (onlyId is null ? "" : " AND id = @onlyId") + " ORDER BY id LIMIT 1" + lockClause,
+            new { now, onlyId }, tx.Transaction);
+        if (row is null)
+            return null;
+        await tx.Connection.ExecuteAsync("UPDATE imports SET lease_until = @until, started_at = coalesce(started_at, @now) WHERE id = @Id",
+            new { until = now + leaseMs, now, row.Id }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return row;
+    }
+
+    /// <summary>Extends the lease of an import being worked on.</summary>
+    public async Task RenewLeaseAsync(long id, long until, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync("UPDATE imports SET lease_until = @until WHERE id = @id", new { id, until }, tx.Transaction);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Records the purchased-list check: held for review, or running.</summary>
+    public async Task SetCheckedAsync(long id, string status, long totalRows, string encoding, string risk, string? heldReasons, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync(
+            "UPDATE imports SET status = @status, total_rows = @totalRows, encoding = @encoding, risk = @risk, held_reasons = @heldReasons, lease_until = NULL WHERE id = @id",
+            new { id, status, totalRows, encoding, risk, heldReasons }, tx.Transaction);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Ends an import.</summary>
+    public async Task FinishAsync(long id, string status, string? error, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync("UPDATE imports SET status = @status, error = @error, finished_at = @now, lease_until = NULL WHERE id = @id",
+            new { id, status, error, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The operator's decision on a held import. Returns false when it is not held.</summary>
+    public async Task<bool> ReviewAsync(long id, bool approve, string note, string by, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var n = await tx.Connection.ExecuteAsync(
+            "UPDATE imports SET status = @status, review_note = @note, reviewed_by = @by, reviewed_at = @now, finished_at = CASE WHEN @approve THEN NULL ELSE @now END WHERE id = @id AND status = 'held'",
+            new { id, status = approve ? ImportStatuses.Running : ImportStatuses.Rejected, note, by, now, approve }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return n > 0;
+    }
+
+    /// <summary>The organisation's suppression entries: address hash and list (0 for all lists) to reason.</summary>
+    public async Task<Dictionary<(string Hash, long ListId), string>> LoadSuppressionsAsync(long orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Hash, long ListId, string Reason)>(
+            "SELECT address_hash, list_id, reason FROM suppressions WHERE org_id = @orgId", new { orgId });
+        var map = new Dictionary<(string, long), string>();
+        foreach (var (h, l, r) in rows)
+            map[(h, l)] = r;
+        return map;
+    }
+
+    /// <summary>
+    /// Applies a batch of rows in one transaction together with the import's progress, so a crash
+    /// leaves either the whole batch and its progress, or neither: never half a row, never a row twice.
+    /// Returns the outcome of each row in <paramref name="rows"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Outcome, string Reason)>> ApplyBatchAsync(
+        ImportJobRow job, IReadOnlyList<ImportRowToApply> rows, Func<long, long, ImportRow, OutboxMessage>? repermissionMail,
+        Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
+    {
+        var results = new List<(string, string)>(rows.Count);
+        await using var tx = await db.BeginWriteAsync(ct);
+        using var cmd = new ImportCommands(tx, job.OrgId);
+        var actor = $"import:{job.Id} by {job.AttestedBy}";
+        foreach (var r in rows)
+        {
+            var row = r.Row;
+            var existing = await cmd.FindSubscriberAsync(row.Address.Value, ct);
+            if (row.Basis == ImportBasis.None && job.NoEvidencePolicy == NoEvidencePolicies.Refuse)
+            {
+                results.Add((ImportOutcomes.RefusedNoEvidence, existing is null ? "no evidence of consent, and the organisation refuses such rows" : "no evidence of consent (the existing subscriber was left unchanged)"));
+                continue;
+            }
+            // A person who unsubscribed from every target list is not brought back by an import.
+            var statuses = new Dictionary<long, string?>();
+            foreach (var listId in r.ListIds)
+                statuses[listId] = existing is null ? null : await cmd.FindSubscriptionStatusAsync(existing.Value.Id, listId, ct);
+            if (statuses.Values.All(x => x == SubscriptionStatuses.Unsubscribed))
+            {
+                results.Add((ImportOutcomes.SkippedSuppressed, "unsubscribed"));
+                continue;
+            }
+            long subscriberId;
+            if (existing is null)
+            {
+                subscriberId = await cmd.InsertSubscriberAsync(row.Address.Value, row.Name, r.Language, JsonSerializer.Serialize(row.Attributes), now, ct);
+            }
+            else
+            {
+                subscriberId = existing.Value.Id;
+                var (name, attributes) = Merge(existing.Value.Name, existing.Value.Attributes, row, job.UpdateMode == "update");
+                if (name != existing.Value.Name || attributes != existing.Value.Attributes)
+                    await cmd.UpdateSubscriberAsync(subscriberId, name, attributes, now, ct);
+            }
+            var queued = false;
+            foreach (var (listId, status) in statuses)
+            {
+                if (status == SubscriptionStatuses.Unsubscribed)
+                    continue;
+                if (row.Basis == ImportBasis.None)
+                {
+                    if (status is null)
+                    {
+                        var sid = await cmd.InsertSubscriptionAsync(subscriberId, listId, "pending", now, ct);
+                        if (repermissionMail is not null)
+                        {
+                            var mail = repermissionMail(sid, now, row);
+                            await cmd.EnqueueAsync(mail, mail.DueAt ?? now, ct);
+                            queued = true;
+                        }
+                    }
+                    continue;
+                }
+                if (status is null)
+                    await cmd.InsertSubscriptionAsync(subscriberId, listId, "confirmed", now, ct);
+                else if (status != "confirmed")
+                    await cmd.ConfirmSubscriptionAsync(subscriberId, listId, now, ct);
+                await cmd.InsertConsentOnceAsync(subscriberId, listId, row, job.Id, actor, now, ct);
+            }
+            var outcome = existing is not null ? ImportOutcomes.Existing
+                : row.Basis == ImportBasis.Evidence ? ImportOutcomes.Confirmed
+                : row.Basis == ImportBasis.Customer ? ImportOutcomes.ConfirmedCustomer
+                : ImportOutcomes.PendingRepermission;
+            var reason = outcome switch
+            {
+                ImportOutcomes.Existing => job.UpdateMode == "update" ? "already a subscriber: attributes updated, consent history appended" : "already a subscriber: attributes kept, consent history appended",
+                ImportOutcomes.Confirmed => "evidence of consent: " + row.Method,
+                ImportOutcomes.ConfirmedCustomer => "existing customer (soft opt-in)",
+                _ => queued ? "no evidence: re-permission mail queued" : "no evidence: pending",
+            };
+            results.Add((outcome, reason));
+        }
+        var chunk = report(results);
+        await tx.Connection.ExecuteAsync(
+            "INSERT INTO import_report_chunks (import_id, seq, body) VALUES (@Id, @Seq, @Body)",
+            new { job.Id, chunk.Seq, chunk.Body }, tx.Transaction);
+        await tx.Connection.ExecuteAsync(
+            "UPDATE imports SET processed_rows = @ProcessedRows, report_bytes = @Seq, counts = @Counts, status = 'running', lease_until = @until WHERE id = @Id",
+            new { chunk.ProcessedRows, chunk.Seq, chunk.Counts, job.Id, until = now + 120_000 }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return results;
+    }
+
+    /// <summary>The report's chunks in order.</summary>
+    public async IAsyncEnumerable<string> ReadReportAsync(long orgId, long importId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var seq = -1;
+        while (true)
+        {
+            var next = await c.QueryFirstOrDefaultAsync<(int Seq, string Body)?>(
+                "SELECT r.seq, r.body FROM import_report_chunks r JOIN imports i ON i.id = r.import_id WHERE i.org_id = @orgId AND r.import_id = @importId AND r.seq > @seq ORDER BY r.seq LIMIT 1",
+                new { orgId, importId, seq });
+            if (next is null)
+                yield break;
+            seq = next.Value.Seq;
+            yield return next.Value.Body;
+        }
+    }
+
+    private static (string Name, string Attributes) Merge(string oldName, string oldAttributes, ImportRow row, bool update)
+    {
+        var attrs = JsonSerializer.Deserialize<Dictionary<string, string>>(oldAttributes) ?? [];
+        var changed = false;
+        foreach (var (k, v) in row.Attributes)
+        {
+            if (update || !attrs.ContainsKey(k))
+            {
+                if (!attrs.TryGetValue(k, out var old) || old != v)
+                {
+                    attrs[k] = v;
+                    changed = true;
+                }
+            }
+        }
+        var name = row.Name.Length > 0 && (update || oldName.Length == 0) ? row.Name : oldName;
+        return (name, changed ? JsonSerializer.Serialize(attrs) : oldAttributes);
+    }
+}
+
+/// <summary>Prepared commands for the per-row import path, reused for a whole batch.</summary>
+internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = [];
+
+    private DbCommand Command(string sql, params string[] parameters)
+    {
+        if (_commands.TryGetValue(sql, out var cmd))
+            return cmd;
+        cmd = tx.Connection.CreateCommand();
+        cmd.Transaction = tx.Transaction;
+        cmd.CommandText = sql;
+        foreach (var p in parameters)
+        {
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = p;
+            cmd.Parameters.Add(parameter);
+        }
+        _commands[sql] = cmd;
+        return cmd;
+    }
+
+    private static DbCommand Bind(DbCommand cmd, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            var p = cmd.Parameters[i];
+            p.Value = values[i] ?? DBNull.Value;
+            // PostgreSQL cannot infer the type of an untyped null; every nullable parameter here is text.
+            if (values[i] is null)
+                p.DbType = System.Data.DbType.String;
+        }
+        return cmd;
+    }
+
+    public async Task<(long Id, string Name, string Attributes)?> FindSubscriberAsync(string email, CancellationToken ct)
+    {
+        var cmd = Bind(Command("SELECT id, name, attributes FROM subscribers WHERE org_id = @org AND email = @email", "org", "email"), orgId, email);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        return (reader.GetInt64(0), reader.GetString(1), reader.GetString(2));
+    }
+
+    public async Task<long> InsertSubscriberAsync(string email, string name, string language, string attributes, long now, CancellationToken ct)
+    {
+        var cmd = Bind(Command(
+            "INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) VALUES (@org, @email, @name, @language, @attributes, @now, @now) RETURNING id",
+            "org", "email", "name", "language", "attributes", "now"), orgId, email, name, language, attributes, now);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task UpdateSubscriberAsync(long id, string name, string attributes, long now, CancellationToken ct) =>
+        Bind(Command("UPDATE subscribers SET name = @name, attributes = @attributes, updated_at = @now WHERE org_id = @org AND id = @id", "name", "attributes", "now", "org", "id"),
+            name, attributes, now, orgId, id).ExecuteNonQueryAsync(ct);
+
+    public async Task<string?> FindSubscriptionStatusAsync(long subscriberId, long listId, CancellationToken ct)
+    {
+        var cmd = Bind(Command("SELECT status FROM subscriptions WHERE subscriber_id = @sid AND list_id = @list", "sid", "list"), subscriberId, listId);
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    public async Task<long> InsertSubscriptionAsync(long subscriberId, long listId, string status, long now, CancellationToken ct)
+    {
+        var cmd = Bind(Command(
+            "INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at) " +
+            "VALUES (@org, @sid, @list, @status, @now, CASE WHEN @status = 'confirmed' THEN @now ELSE NULL END, CASE WHEN @status = 'pending' THEN @now ELSE NULL END, CASE WHEN @status = 'pending' THEN @now ELSE NULL END) RETURNING id",
+            "org", "sid", "list", "status", "now"), orgId, subscriberId, listId, status, now);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task ConfirmSubscriptionAsync(long subscriberId, long listId, long now, CancellationToken ct) =>
+        Bind(Command("UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, request_at = NULL WHERE org_id = @org AND subscriber_id = @sid AND list_id = @list", "now", "org", "sid", "list"),
+            now, orgId, subscriberId, listId).ExecuteNonQueryAsync(ct);
+
+    /// <summary>Appends the import's grant unless the same evidence is already recorded (importing a file twice changes nothing).</summary>
+    public Task InsertConsentOnceAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, CancellationToken ct)
+    {
+        var occurredAt = (row.Basis == ImportBasis.Customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds();
+        var evidenceMethod = row.Basis == ImportBasis.Customer ? "customer" : row.Method;
+        var basis = row.Basis == ImportBasis.Customer ? LegalBases.Customer : LegalBases.Consent;
+        var text = row.Text;
+        var hash = text is null ? null : ConsentWording.Hash(text);
+        return Bind(Command(
+            """
+            INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
+              evidence_method, legal_basis, import_id, actor, recorded_at)
+            SELECT @org, @sid, @list, 'grant', 'import', @at, @ip, @source, @text, @hash, @evidence, @basis, @import, @actor, @now
+            WHERE NOT EXISTS (SELECT 1 FROM consent_records WHERE subscriber_id = @sid AND list_id = @list AND method = 'import'
+              AND occurred_at = @at AND evidence_method = @evidence AND coalesce(source, '') = coalesce(@source, ''))
+            """,
+            "org", "sid", "list", "at", "ip", "source", "text", "hash", "evidence", "basis", "import", "actor", "now"),
+            orgId, subscriberId, listId, occurredAt, row.Ip, row.Source, text, hash, evidenceMethod, basis, importId, actor, now).ExecuteNonQueryAsync(ct);
+    }
+
+    public Task EnqueueAsync(OutboxMessage m, long dueAt, CancellationToken ct) =>
+        Bind(Command(
+            "INSERT INTO outbox (org_id, purpose, message_id, mail_from, rcpt_to, mime, created_at, due_at) VALUES (@org, @purpose, @mid, @from, @to, @mime, @now, @due)",
+            "org", "purpose", "mid", "from", "to", "mime", "now", "due"), orgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, dueAt, dueAt).ExecuteNonQueryAsync(ct);
+
+    public void Dispose()
+    {
+        foreach (var c in _commands.Values)
+            c.Dispose();
+    }
+}

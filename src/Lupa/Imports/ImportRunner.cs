@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Lupa.Domain;
+using Lupa.Domain.Imports;
+using Lupa.Hosting;
+using Lupa.Storage;
+using Lupa.Subscriptions;
+using Microsoft.Extensions.Options;
+
+namespace Lupa.Imports;
+
+/// <summary>Where an import is: the phase, rows done and rows in all.</summary>
+public readonly record struct ImportProgress(string Phase, long Done, long Total);
+
+/// <summary>
+/// Runs one import: the purchased-list check over the whole file, then the rows in batches. Each batch,
+/// its report lines and the import's progress are one transaction, so a crash or restart resumes at
+/// the first row not yet committed: never half a row, never a row twice.
+/// </summary>
+public sealed class ImportRunner(LupaDatabase db, SystemStore system, SubscriptionService subscriptions, IOptions<LupaOptions> options, TimeProvider clock, ILogger<ImportRunner> log)
+{
+    private readonly ImportStore _store = new(db);
+
+    /// <summary>Runs a claimed import until it is done, held, or failed; returns it as stored afterwards.</summary>
+    public async Task<ImportJobRow> RunAsync(ImportJobRow job, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var (file, problem) = ImportFile.Open(job.FilePath);
+        if (file is null)
+            return await FailAsync(job, problem!, ct);
+        var mapping = JsonSerializer.Deserialize<Dictionary<string, string>>(job.Mapping) ?? [];
+        var map = ImportColumns.Map(file.Header, mapping);
+        if (!map.Contains(ImportColumns.Email))
+            return await FailAsync(job, $"no column is mapped to email (the header is: {string.Join(", ", file.Header.Take(20))})", ct);
+        var org = await system.GetOrganisationAsync(job.OrgId, ct) ?? throw new InvalidOperationException("organisation gone");
+        var store = subscriptions.For(job.OrgId);
+        var lists = new List<ListRow>();
+        foreach (var id in job.ListIdArray)
+        {
+            var list = await store.GetListAsync(id, ct);
+            if (list is null)
+                return await FailAsync(job, $"list {id} no longer exists", ct);
+            lists.Add(list);
+        }
+
+        if (job.Status == ImportStatuses.Queued)
+        {
+            var held = await CheckAsync(job, file, map, org, progress, ct);
+            job = (await _store.GetAnyAsync(job.Id, ct))!;
+            if (held)
+                return job;
+        }
+        await ApplyAsync(job, file, map, org, lists, progress, ct);
+        await _store.FinishAsync(job.Id, ImportStatuses.Done, null, Now(), ct);
+        log.LogInformation("Import {ImportId} done", job.Id);
+        return (await _store.GetAnyAsync(job.Id, ct))!;
+    }
+
+    private async Task<bool> CheckAsync(ImportJobRow job, ImportFile file, string?[] map, OrganisationRow org, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var (_, domains) = await subscriptions.For(org.Id).GetImportSettingsAsync(ct);
+        var check = new PurchasedListCheck(domains);
+        var now = clock.GetUtcNow();
+        long total = 0;
+        foreach (var record in file.DataRecords())
+        {
+            total++;
+            if (!record.Broken)
+            {
+                var (row, _) = ImportRowRules.Read(record.Row, record.Fields, map, now);
+                if (row is not null)
+                    check.Add(row);
+            }
+            if (total % 50_000 == 0)
+            {
+                progress?.Report(new ImportProgress("check", total, 0));
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+        var figures = check.Evaluate(options.Value.Imports.Thresholds);
+        var exceeded = figures.Where(f => f.Exceeded).ToList();
+        var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f => $"{f.Name.Replace('_', ' ')}: {f.Share:P1} of {f.Of} rows (threshold {f.Threshold:P1})"));
+        await _store.SetCheckedAsync(job.Id, exceeded.Count == 0 ? ImportStatuses.Running : ImportStatuses.Held, total, file.EncodingName, JsonSerializer.Serialize(figures, JsonOptions), reasons, ct);
+        progress?.Report(new ImportProgress("check", total, total));
+        if (exceeded.Count > 0)
+        {
+            log.LogWarning("Import {ImportId} held for review", job.Id);
+            await subscriptions.NotifyOwnersAsync(org.Id, $"Import #{job.Id} is held for review",
+                $"Your import #{job.Id} ({job.FileName}) of {org.Name} was held by the purchased-list check and waits for the operator's review.\n\nReasons: {reasons}\n\nNothing from it has been activated.", ct);
+            return true;
+        }
+        return false;
+    }
+
+    private sealed record Entry(long Row, string Email, int Apply, string? Outcome, string? Reason);
+
+    private async Task ApplyAsync(ImportJobRow job, ImportFile file, string?[] map, OrganisationRow org, List<ListRow> lists, IProgress<ImportProgress>? progress, CancellationToken ct)
+    {
+        var o = options.Value.Imports;
+        var suppressions = await _store.LoadSuppressionsAsync(job.OrgId, ct);
+        var counts = JsonSerializer.Deserialize<Dictionary<string, long>>(job.Counts) ?? [];
+        foreach (var outcome in ImportOutcomes.All)
+            counts.TryAdd(outcome, 0);
+        var seen = new HashSet<ulong>();
+        var skip = job.ProcessedRows;
+        var seq = job.ProcessedRows == 0 ? 0 : (int)job.ReportBytes + 1;
+        var processed = job.ProcessedRows;
+        var now = clock.GetUtcNow();
+        var intervalMs = Math.Max(1, 60_000 / o.RepermissionPerMinute);
+        long mailsQueued = 0;
+        var listsById = lists.ToDictionary(l => l.Id);
+        var language = lists[0].Language;
+
+        var entries = new List<Entry>(o.BatchSize);
+        var toApply = new List<ImportRowToApply>(o.BatchSize);
+        long index = 0;
+        foreach (var record in file.DataRecords())
+        {
+            index++;
+            ImportRow? row = null;
+            ImportRowRefusal? refusal = null;
+            if (record.Broken)
+                refusal = new ImportRowRefusal(ImportOutcomes.SkippedMalformed, "broken quoting");
+            else
+                (row, refusal) = ImportRowRules.Read(record.Row, record.Fields, map, now);
+            if (index <= skip)
+            {
+                if (row is not null)
+                    seen.Add(AddressKey(row.Address.Value));
+                continue;
+            }
+            var email = Clean(row?.Address.Value ?? RawEmail(record.Fields, map));
+            if (row is null)
+            {
+                entries.Add(new Entry(record.Row, email, -1, refusal!.Outcome, refusal.Reason));
+            }
+            else if (!seen.Add(AddressKey(row.Address.Value)))
+            {
+                entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedDuplicate, "the address appears earlier in the file"));
+            }
+            else
+            {
+                var hash = SuppressionKey.For(db.SuppressionKey, row.Address);
+                var global = suppressions.GetValueOrDefault((hash, 0L));
+                var open = global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
+                if (open.Length == 0)
+                {
+                    var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
+                    entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                }
+                else
+                {
+                    entries.Add(new Entry(record.Row, email, toApply.Count, null, null));
+                    toApply.Add(new ImportRowToApply(row, open, language));
+                }
+            }
+            if (entries.Count >= o.BatchSize)
+                await FlushAsync();
+        }
+        if (entries.Count > 0 || processed == 0)
+            await FlushAsync();
+
+        async Task FlushAsync()
+        {
+            ct.ThrowIfCancellationRequested();
+            var batchNow = Now();
+            Func<long, long, ImportRow, OutboxMessage>? mail = job.NoEvidencePolicy == NoEvidencePolicies.Repermission
+                ? (subscriptionId, requestAt, r) =>
+                {
+                    var m = subscriptions.ConfirmationMail(org, listsById[job.ListIdArray[0]], r.Address.Value, r.Name, subscriptionId, requestAt);
+                    return m with { DueAt = batchNow + (mailsQueued++ * intervalMs) };
+                }
+                : null;
+            await _store.ApplyBatchAsync(job, toApply, mail, results =>
+            {
+                var body = new StringBuilder(entries.Count * 64);
+                if (seq == 0)
+                    body.Append("row,email,outcome,reason\n");
+                foreach (var e in entries)
+                {
+                    var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
+                    counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
+                    body.Append(e.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Csv(e.Email)).Append(',').Append(outcome).Append(',').Append(Csv(reason)).Append('\n');
+                }
+                processed += entries.Count;
+                return new BatchReport(seq, body.ToString(), processed, JsonSerializer.Serialize(counts));
+            }, batchNow, ct);
+            seq++;
+            entries.Clear();
+            toApply.Clear();
+            progress?.Report(new ImportProgress("apply", processed, job.TotalRows));
+        }
+    }
+
+    private async Task<ImportJobRow> FailAsync(ImportJobRow job, string problem, CancellationToken ct)
+    {
+        log.LogWarning("Import {ImportId} failed: {Problem}", job.Id, problem);
+        await _store.FinishAsync(job.Id, ImportStatuses.Failed, problem, Now(), ct);
+        return (await _store.GetAnyAsync(job.Id, ct))!;
+    }
+
+    private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    // 64-bit FNV-1a of the lower-cased address: enough to find duplicates in a file without keeping every address in memory.
+    private static ulong AddressKey(string address)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in address)
+        {
+            h ^= char.ToLowerInvariant(c);
+            h *= 1099511628211UL;
+        }
+        return h;
+    }
+
+    private static string RawEmail(string[] fields, string?[] map)
+    {
+        var i = Array.IndexOf(map, ImportColumns.Email);
+        return i >= 0 && i < fields.Length ? fields[i] : "";
+    }
+
+    private static string Clean(string s)
+    {
+        if (s.Length > 320)
+            s = s[..320];
+        return s.Any(char.IsControl) ? new string(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) : s;
+    }
+
+    private static string Csv(string s) =>
+        s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+}
