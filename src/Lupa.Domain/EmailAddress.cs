@@ -56,17 +56,37 @@ public sealed record EmailAddress
         if (!IsValidLocalPart(local))
             return Outcome<EmailAddress>.Fail("invalid_local_part", "The part before the @ contains characters an address cannot have.");
         string ascii;
-        try
+        if (IsPlainAscii(domain))
         {
-            ascii = Idn.GetAscii(domain.ToLowerInvariant()).ToLowerInvariant();
+            // Most domains are plain ASCII: lower-casing is all IDNA would do, without the ICU call.
+            ascii = domain.ToLowerInvariant();
         }
-        catch (ArgumentException)
+        else
         {
-            return Outcome<EmailAddress>.Fail("invalid_domain", "The domain is not a valid domain name.");
+            try
+            {
+                ascii = Idn.GetAscii(domain.ToLowerInvariant()).ToLowerInvariant();
+            }
+            catch (ArgumentException)
+            {
+                return Outcome<EmailAddress>.Fail("invalid_domain", "The domain is not a valid domain name.");
+            }
         }
         if (!IsValidDomain(ascii))
             return Outcome<EmailAddress>.Fail("invalid_domain", "The domain is not a valid domain name.");
         return Outcome<EmailAddress>.Ok(new EmailAddress(local, ascii));
+    }
+
+    private static bool IsPlainAscii(string domain)
+    {
+        if (domain.StartsWith("xn--", StringComparison.OrdinalIgnoreCase) || domain.Contains(".xn--", StringComparison.OrdinalIgnoreCase))
+            return false;
+        foreach (var c in domain)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '.'))
+                return false;
+        }
+        return true;
     }
 
     private static bool IsValidLocalPart(string local)

@@ -86,6 +86,13 @@ public sealed class ImportStore(LupaDatabase db)
     /// <summary>Claims an import that is waiting or whose worker died, under a lease. Null when none.</summary>
     public async Task<ImportJobRow?> ClaimNextAsync(long now, long leaseMs, long? onlyId = null, CancellationToken ct = default)
     {
+        await using (var c = await db.OpenAsync(ct))
+        {
+            var any = await c.ExecuteScalarAsync<long?>(
+                "SELECT id FROM imports WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < @now) LIMIT 1", new { now });
+            if (any is null)
+                return null;
+        }
         await using var tx = await db.BeginWriteAsync(ct);
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         var row = await tx.Connection.QuerySingleOrDefaultAsync<ImportJobRow>(
@@ -159,77 +166,88 @@ public sealed class ImportStore(LupaDatabase db)
         ImportJobRow job, IReadOnlyList<ImportRowToApply> rows, Func<long, long, ImportRow, OutboxMessage>? repermissionMail,
         Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
     {
-        var results = new List<(string, string)>(rows.Count);
+        var results = new (string Outcome, string Reason)[rows.Count];
         await using var tx = await db.BeginWriteAsync(ct);
         using var cmd = new ImportCommands(tx, job.OrgId);
+        var bulk = new ImportBulk(tx, db.IsPostgres, job.OrgId, now);
         var actor = $"import:{job.Id} by {job.AttestedBy}";
-        foreach (var r in rows)
+
+        // Read what exists for the whole batch in two statements.
+        var existing = await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value));
+        var statuses = await bulk.FindStatusesAsync(existing.Values.Select(e => e.Id));
+
+        // Decide each row; collect the writes.
+        var newSubscribers = new List<(string Email, string Name, string Language, string Attributes)>();
+        var newSubscriptions = new List<(int Row, string Email, long SubscriberId, long ListId, string Status)>();
+        var consents = new List<(int Row, string Email, long SubscriberId, long ListId)>();
+        var isNew = new bool[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
         {
+            var r = rows[i];
             var row = r.Row;
-            var existing = await cmd.FindSubscriberAsync(row.Address.Value, ct);
+            var found = existing.TryGetValue(row.Address.Value, out var e);
             if (row.Basis == ImportBasis.None && job.NoEvidencePolicy == NoEvidencePolicies.Refuse)
             {
-                results.Add((ImportOutcomes.RefusedNoEvidence, existing is null ? "no evidence of consent, and the organisation refuses such rows" : "no evidence of consent (the existing subscriber was left unchanged)"));
+                results[i] = (ImportOutcomes.RefusedNoEvidence, found ? "no evidence of consent (the existing subscriber was left unchanged)" : "no evidence of consent, and the organisation refuses such rows");
                 continue;
             }
+            var rowStatuses = r.ListIds.Select(l => (List: l, Status: found ? statuses.GetValueOrDefault((e.Id, l)) : null)).ToList();
             // A person who unsubscribed from every target list is not brought back by an import.
-            var statuses = new Dictionary<long, string?>();
-            foreach (var listId in r.ListIds)
-                statuses[listId] = existing is null ? null : await cmd.FindSubscriptionStatusAsync(existing.Value.Id, listId, ct);
-            if (statuses.Values.All(x => x == SubscriptionStatuses.Unsubscribed))
+            if (rowStatuses.All(x => x.Status == SubscriptionStatuses.Unsubscribed))
             {
-                results.Add((ImportOutcomes.SkippedSuppressed, "unsubscribed"));
+                results[i] = (ImportOutcomes.SkippedSuppressed, SuppressionReasons.Unsubscribed);
                 continue;
             }
-            long subscriberId;
-            if (existing is null)
+            if (!found)
             {
-                subscriberId = await cmd.InsertSubscriberAsync(row.Address.Value, row.Name, r.Language, JsonSerializer.Serialize(row.Attributes), now, ct);
+                isNew[i] = true;
+                newSubscribers.Add((row.Address.Value, row.Name, r.Language, JsonSerializer.Serialize(row.Attributes)));
             }
             else
             {
-                subscriberId = existing.Value.Id;
-                var (name, attributes) = Merge(existing.Value.Name, existing.Value.Attributes, row, job.UpdateMode == "update");
-                if (name != existing.Value.Name || attributes != existing.Value.Attributes)
-                    await cmd.UpdateSubscriberAsync(subscriberId, name, attributes, now, ct);
+                var (name, attributes) = Merge(e.Name, e.Attributes, row, job.UpdateMode == "update");
+                if (name != e.Name || attributes != e.Attributes)
+                    await cmd.UpdateSubscriberAsync(e.Id, name, attributes, now, ct);
             }
-            var queued = false;
-            foreach (var (listId, status) in statuses)
+            foreach (var (listId, status) in rowStatuses)
             {
                 if (status == SubscriptionStatuses.Unsubscribed)
                     continue;
                 if (row.Basis == ImportBasis.None)
                 {
                     if (status is null)
-                    {
-                        var sid = await cmd.InsertSubscriptionAsync(subscriberId, listId, "pending", now, ct);
-                        if (repermissionMail is not null)
-                        {
-                            var mail = repermissionMail(sid, now, row);
-                            await cmd.EnqueueAsync(mail, mail.DueAt ?? now, ct);
-                            queued = true;
-                        }
-                    }
+                        newSubscriptions.Add((i, row.Address.Value, found ? e.Id : 0, listId, SubscriptionStatuses.Pending));
                     continue;
                 }
                 if (status is null)
-                    await cmd.InsertSubscriptionAsync(subscriberId, listId, "confirmed", now, ct);
-                else if (status != "confirmed")
-                    await cmd.ConfirmSubscriptionAsync(subscriberId, listId, now, ct);
-                await cmd.InsertConsentOnceAsync(subscriberId, listId, row, job.Id, actor, now, ct);
+                    newSubscriptions.Add((i, row.Address.Value, found ? e.Id : 0, listId, SubscriptionStatuses.Confirmed));
+                else if (status != SubscriptionStatuses.Confirmed)
+                    await cmd.ConfirmSubscriptionAsync(e.Id, listId, now, ct);
+                if (found)
+                    await cmd.InsertConsentAsync(e.Id, listId, row, job.Id, actor, now, onlyIfNew: true, ct);
+                else
+                    consents.Add((i, row.Address.Value, 0, listId));
             }
-            var outcome = existing is not null ? ImportOutcomes.Existing
-                : row.Basis == ImportBasis.Evidence ? ImportOutcomes.Confirmed
-                : row.Basis == ImportBasis.Customer ? ImportOutcomes.ConfirmedCustomer
-                : ImportOutcomes.PendingRepermission;
-            var reason = outcome switch
-            {
-                ImportOutcomes.Existing => job.UpdateMode == "update" ? "already a subscriber: attributes updated, consent history appended" : "already a subscriber: attributes kept, consent history appended",
-                ImportOutcomes.Confirmed => "evidence of consent: " + row.Method,
-                ImportOutcomes.ConfirmedCustomer => "existing customer (soft opt-in)",
-                _ => queued ? "no evidence: re-permission mail queued" : "no evidence: pending",
-            };
-            results.Add((outcome, reason));
+            results[i] = found ? (ImportOutcomes.Existing, job.UpdateMode == "update"
+                    ? "already a subscriber: attributes updated, consent history appended"
+                    : "already a subscriber: attributes kept, consent history appended")
+                : row.Basis == ImportBasis.Evidence ? (ImportOutcomes.Confirmed, "evidence of consent: " + row.Method)
+                : row.Basis == ImportBasis.Customer ? (ImportOutcomes.ConfirmedCustomer, "existing customer (soft opt-in)")
+                : (ImportOutcomes.PendingRepermission, "no evidence: pending");
+        }
+
+        // Write new subscribers, their subscriptions and their grants in three statements.
+        var ids = await bulk.InsertSubscribersAsync(newSubscribers);
+        var created = await bulk.InsertSubscriptionsAsync(newSubscriptions.Select(x => (x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId, x.Status)));
+        await bulk.InsertConsentsAsync(consents.Select(c => (ids[c.Email], c.ListId, rows[c.Row].Row)), job.Id, actor);
+        foreach (var x in newSubscriptions.Where(x => x.Status == SubscriptionStatuses.Pending))
+        {
+            if (repermissionMail is null)
+                continue;
+            var subscriptionId = created[(x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId)];
+            var mail = repermissionMail(subscriptionId, now, rows[x.Row].Row);
+            await cmd.EnqueueAsync(mail, mail.DueAt ?? now, ct);
+            results[x.Row] = (results[x.Row].Outcome, results[x.Row].Outcome == ImportOutcomes.PendingRepermission ? "no evidence: re-permission mail queued" : results[x.Row].Reason);
         }
         var chunk = report(results);
         await tx.Connection.ExecuteAsync(
@@ -355,21 +373,23 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
             now, orgId, subscriberId, listId).ExecuteNonQueryAsync(ct);
 
     /// <summary>Appends the import's grant unless the same evidence is already recorded (importing a file twice changes nothing).</summary>
-    public Task InsertConsentOnceAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, CancellationToken ct)
+    public Task InsertConsentAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, bool onlyIfNew, CancellationToken ct)
     {
         var occurredAt = (row.Basis == ImportBasis.Customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds();
         var evidenceMethod = row.Basis == ImportBasis.Customer ? "customer" : row.Method;
         var basis = row.Basis == ImportBasis.Customer ? LegalBases.Customer : LegalBases.Consent;
         var text = row.Text;
         var hash = text is null ? null : ConsentWording.Hash(text);
-        return Bind(Command(
-            """
+        const string Insert = """
             INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
               evidence_method, legal_basis, import_id, actor, recorded_at)
             SELECT @org, @sid, @list, 'grant', 'import', @at, @ip, @source, @text, @hash, @evidence, @basis, @import, @actor, @now
-            WHERE NOT EXISTS (SELECT 1 FROM consent_records WHERE subscriber_id = @sid AND list_id = @list AND method = 'import'
+            """;
+        const string OnlyIfNew = """
+             WHERE NOT EXISTS (SELECT 1 FROM consent_records WHERE subscriber_id = @sid AND list_id = @list AND method = 'import'
               AND occurred_at = @at AND evidence_method = @evidence AND coalesce(source, '') = coalesce(@source, ''))
-            """,
+            """;
+        return Bind(Command(onlyIfNew ? Insert + OnlyIfNew : Insert,
             "org", "sid", "list", "at", "ip", "source", "text", "hash", "evidence", "basis", "import", "actor", "now"),
             orgId, subscriberId, listId, occurredAt, row.Ip, row.Source, text, hash, evidenceMethod, basis, importId, actor, now).ExecuteNonQueryAsync(ct);
     }
@@ -383,5 +403,129 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
     {
         foreach (var c in _commands.Values)
             c.Dispose();
+    }
+}
+
+/// <summary>
+/// The set-based half of the import path: each statement handles a whole batch, passed as one JSON
+/// array (json_each on SQLite, json_to_recordset on PostgreSQL), so a batch costs a handful of
+/// statements instead of several per row.
+/// </summary>
+internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId, long now)
+{
+    // Used as IN (SELECT …) for look-ups, so both planners probe the unique indexes instead of scanning.
+    private string Rows(string parameter, string columns)
+    {
+        if (postgres)
+            return $"json_to_recordset(CAST(@{parameter} AS json)) AS x({columns})";
+        var names = columns.Split(',').Select(c => c.Trim().Split(' ')[0]);
+        return $"(SELECT {string.Join(", ", names.Select(n => $"value ->> '$.{n}' AS {n}"))} FROM json_each(@{parameter})) AS x";
+    }
+
+    private static string Json<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var item in items)
+            {
+                w.WriteStartObject();
+                write(w, item);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public async Task<Dictionary<string, (long Id, string Name, string Attributes)>> FindSubscribersAsync(IEnumerable<string> emails)
+    {
+        var json = Json(emails, (w, e) => w.WriteString("e", e));
+        var rows = await tx.Connection.QueryAsync<(long Id, string Email, string Name, string Attributes)>(
+            $"SELECT s.id, s.email, s.name, s.attributes FROM subscribers s WHERE s.org_id = @orgId AND s.email IN (SELECT x.e FROM {Rows("emails", "e text")})",
+            new { orgId, emails = json }, tx.Transaction);
+        return rows.ToDictionary(r => r.Email, r => (r.Id, r.Name, r.Attributes));
+    }
+
+    public async Task<Dictionary<(long SubscriberId, long ListId), string>> FindStatusesAsync(IEnumerable<long> subscriberIds)
+    {
+        var list = subscriberIds.ToList();
+        if (list.Count == 0)
+            return [];
+        var json = Json(list, (w, id) => w.WriteNumber("i", id));
+        var rows = await tx.Connection.QueryAsync<(long SubscriberId, long ListId, string Status)>(
+            $"SELECT s.subscriber_id, s.list_id, s.status FROM subscriptions s WHERE s.org_id = @orgId AND s.subscriber_id IN (SELECT x.i FROM {Rows("ids", "i bigint")})",
+            new { orgId, ids = json }, tx.Transaction);
+        return rows.ToDictionary(r => (r.SubscriberId, r.ListId), r => r.Status);
+    }
+
+    public async Task<Dictionary<string, long>> InsertSubscribersAsync(List<(string Email, string Name, string Language, string Attributes)> subscribers)
+    {
+        if (subscribers.Count == 0)
+            return [];
+        var json = Json(subscribers, (w, s) =>
+        {
+            w.WriteString("e", s.Email);
+            w.WriteString("n", s.Name);
+            w.WriteString("l", s.Language);
+            w.WriteString("a", s.Attributes);
+        });
+        var rows = await tx.Connection.QueryAsync<(long Id, string Email)>(
+            $"INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) SELECT @orgId, x.e, x.n, x.l, x.a, @now, @now FROM {Rows("rows", "e text, n text, l text, a text")} RETURNING id, email",
+            new { orgId, now, rows = json }, tx.Transaction);
+        return rows.ToDictionary(r => r.Email, r => r.Id);
+    }
+
+    public async Task<Dictionary<(long SubscriberId, long ListId), long>> InsertSubscriptionsAsync(IEnumerable<(long SubscriberId, long ListId, string Status)> subscriptions)
+    {
+        var list = subscriptions.ToList();
+        if (list.Count == 0)
+            return [];
+        var json = Json(list, (w, s) =>
+        {
+            w.WriteNumber("s", s.SubscriberId);
+            w.WriteNumber("l", s.ListId);
+            w.WriteString("t", s.Status);
+        });
+        var rows = await tx.Connection.QueryAsync<(long Id, long SubscriberId, long ListId)>(
+            $"""
+            INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at)
+            SELECT @orgId, x.s, x.l, x.t, @now,
+              CASE WHEN x.t = 'confirmed' THEN @now ELSE NULL END, CASE WHEN x.t = 'pending' THEN @now ELSE NULL END, CASE WHEN x.t = 'pending' THEN @now ELSE NULL END
+            FROM {Rows("rows", "s bigint, l bigint, t text")}
+            RETURNING id, subscriber_id, list_id
+            """,
+            new { orgId, now, rows = json }, tx.Transaction);
+        return rows.ToDictionary(r => (r.SubscriberId, r.ListId), r => r.Id);
+    }
+
+    public async Task InsertConsentsAsync(IEnumerable<(long SubscriberId, long ListId, ImportRow Row)> consents, long importId, string actor)
+    {
+        var list = consents.ToList();
+        if (list.Count == 0)
+            return;
+        var json = Json(list, (w, c) =>
+        {
+            var row = c.Row;
+            var customer = row.Basis == ImportBasis.Customer;
+            w.WriteNumber("s", c.SubscriberId);
+            w.WriteNumber("l", c.ListId);
+            w.WriteNumber("t", (customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds());
+            w.WriteString("ip", row.Ip);
+            w.WriteString("src", row.Source);
+            w.WriteString("tx", row.Text);
+            w.WriteString("h", row.Text is null ? null : ConsentWording.Hash(row.Text));
+            w.WriteString("em", customer ? "customer" : row.Method);
+            w.WriteString("lb", customer ? LegalBases.Customer : LegalBases.Consent);
+        });
+        await tx.Connection.ExecuteAsync(
+            $"""
+            INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
+              evidence_method, legal_basis, import_id, actor, recorded_at)
+            SELECT @orgId, x.s, x.l, 'grant', 'import', x.t, x.ip, x.src, x.tx, x.h, x.em, x.lb, @importId, @actor, @now
+            FROM {Rows("rows", "s bigint, l bigint, t bigint, ip text, src text, tx text, h text, em text, lb text")}
+            """,
+            new { orgId, now, importId, actor, rows = json }, tx.Transaction);
     }
 }

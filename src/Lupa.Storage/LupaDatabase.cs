@@ -82,7 +82,7 @@ public sealed class LupaDatabase : IDisposable
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         // Per-connection settings; journal_mode=WAL is persistent and set by Migrate.
-        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;");
         return connection;
     }
 

@@ -13,6 +13,14 @@ public sealed class OutboxStore(LupaDatabase db)
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(int limit, long now, long leaseMs, CancellationToken ct = default)
     {
         var leaseUntil = now + leaseMs;
+        // Look before taking the write lock: an idle poll must not block other writers (or other processes on SQLite).
+        await using (var c = await db.OpenAsync(ct))
+        {
+            var any = await c.ExecuteScalarAsync<long?>(
+                "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now) LIMIT 1", new { now });
+            if (any is null)
+                return [];
+        }
         await using var tx = await db.BeginWriteAsync(ct);
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         var rows = (await tx.Connection.QueryAsync<OutboxRow>(

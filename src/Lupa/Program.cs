@@ -40,6 +40,7 @@ public static class Program
 
         root.Subcommands.Add(OrganisationsCommand());
         root.Subcommands.Add(OperatorCommand());
+        Lupa.Imports.ImportCommands.Add(root);
         return await root.Parse(args).InvokeAsync();
     }
 

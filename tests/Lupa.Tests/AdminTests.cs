@@ -20,6 +20,20 @@ public sealed partial class AdminTests
             return await _http.PostAsync(postPath, new FormUrlEncodedContent(all));
         }
 
+        /// <summary>Posts multipart/form-data with one file part named "file", like a browser's upload form.</summary>
+        public async Task<HttpResponseMessage> PostFileAsync(string pagePath, string postPath, string fileName, byte[] file, params (string, string)[] fields)
+        {
+            var page = await _http.GetStringAsync(pagePath);
+            var token = TokenPattern().Match(page).Groups[1].Value;
+            using var form = new MultipartFormDataContent();
+            var content = new ByteArrayContent(file);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+            form.Add(content, "file", fileName);
+            foreach (var (name, value) in fields.Append(("__RequestVerificationToken", token)))
+                form.Add(new StringContent(value), name);
+            return await _http.PostAsync(postPath, form);
+        }
+
         public async Task<HttpResponseMessage> LoginAsync(string email, string password) =>
             await PostFormAsync("/admin/login", "/admin/login", ("email", email), ("password", password));
 

@@ -47,8 +47,18 @@ public static class ImportRowRules
     ];
 
     /// <summary>Parses a date or time in the forms exports commonly use; times without a zone are UTC.</summary>
-    public static bool TryParseTime(string value, out DateTimeOffset time) =>
-        DateTimeOffset.TryParseExact(value.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    public static bool TryParseTime(string value, out DateTimeOffset time)
+    {
+        value = value.Trim();
+        // The common case first: ISO 8601 with a zone, which the round-trip parser reads fastest.
+        if (value.Length >= 20 && value[10] == 'T' && (value[^1] == 'Z' || value[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out time))
+        {
+            time = time.ToUniversalTime();
+            return true;
+        }
+        return DateTimeOffset.TryParseExact(value, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    }
 
     /// <summary>Reads a row whose columns were mapped by <see cref="ImportColumns.Map"/>.</summary>
     public static (ImportRow? Row, ImportRowRefusal? Refusal) Read(long line, IReadOnlyList<string> values, string?[] map, DateTimeOffset now)

@@ -43,14 +43,18 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
             lists.Add(list);
         }
 
+        var started = System.Diagnostics.Stopwatch.StartNew();
         if (job.Status == ImportStatuses.Queued)
         {
             var held = await CheckAsync(job, file, map, org, progress, ct);
+            log.LogInformation("Import {ImportId} checked in {Ms} ms", job.Id, started.ElapsedMilliseconds);
             job = (await _store.GetAnyAsync(job.Id, ct))!;
             if (held)
                 return job;
         }
+        started.Restart();
         await ApplyAsync(job, file, map, org, lists, progress, ct);
+        log.LogInformation("Import {ImportId} applied in {Ms} ms", job.Id, started.ElapsedMilliseconds);
         await _store.FinishAsync(job.Id, ImportStatuses.Done, null, Now(), ct);
         log.LogInformation("Import {ImportId} done", job.Id);
         return (await _store.GetAnyAsync(job.Id, ct))!;
@@ -140,8 +144,8 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
             }
             else
             {
-                var hash = SuppressionKey.For(db.SuppressionKey, row.Address);
-                var global = suppressions.GetValueOrDefault((hash, 0L));
+                var hash = suppressions.Count == 0 ? "" : SuppressionKey.For(db.SuppressionKey, row.Address);
+                var global = suppressions.Count == 0 ? null : suppressions.GetValueOrDefault((hash, 0L));
                 var open = global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
                 if (open.Length == 0)
                 {

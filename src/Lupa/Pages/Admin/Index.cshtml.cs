@@ -6,8 +6,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Lupa.Pages.Admin;
 
 /// <summary>/admin: the operator's list of organisations and the form to create one; an organisation's person goes to their organisation.</summary>
-public sealed class IndexModel(SystemStore system, OrganisationService organisations, TimeProvider clock) : AdminPageModel(system, clock)
+public sealed class IndexModel(SystemStore system, OrganisationService organisations, LupaDatabase db, TimeProvider clock) : AdminPageModel(system, clock)
 {
+    /// <summary>Imports held by the purchased-list check, waiting for the operator.</summary>
+    public int HeldImports { get; private set; }
+
     /// <summary>Every organisation.</summary>
     public IReadOnlyList<OrganisationRow> Organisations { get; private set; } = [];
 
@@ -32,6 +35,7 @@ public sealed class IndexModel(SystemStore system, OrganisationService organisat
         if (!IsOperator)
             return OwnOrganisation();
         Organisations = await SystemData.ListOrganisationsAsync(ct);
+        HeldImports = (await new ImportStore(db).ListByStatusAsync(ImportStatuses.Held, ct)).Count;
         return Page();
     }
 
@@ -65,6 +69,7 @@ public sealed class IndexModel(SystemStore system, OrganisationService organisat
             }
         }
         Organisations = await SystemData.ListOrganisationsAsync(ct);
+        HeldImports = (await new ImportStore(db).ListByStatusAsync(ImportStatuses.Held, ct)).Count;
         return Page();
     }
 

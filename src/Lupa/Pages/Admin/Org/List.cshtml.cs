@@ -1,13 +1,17 @@
 using Lupa.Admin;
 using Lupa.Domain;
+using Lupa.Lists;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lupa.Pages.Admin.Org;
 
 /// <summary>/admin/o/{org}/lists/{id}: edit a list (read-only for viewers) and see its wording versions.</summary>
-public sealed class ListModel(SystemStore system, LupaDatabase db, TimeProvider clock) : OrgPageModel(system, db, clock)
+public sealed class ListModel(SystemStore system, LupaDatabase db, TimeProvider clock, ListExport export) : OrgPageModel(system, db, clock)
 {
+    /// <summary>Whether the person may export the list's subscribers: editors and the privacy officer.</summary>
+    public bool CanExport => CanEdit || Role == Roles.PrivacyOfficer;
+
     /// <summary>The list as stored.</summary>
     public ListRow List { get; private set; } = null!;
 
@@ -29,6 +33,18 @@ public sealed class ListModel(SystemStore system, LupaDatabase db, TimeProvider 
         Form = ListForm.From(List);
         Saved = saved;
         return Page();
+    }
+
+    /// <summary>The list's confirmed subscribers as CSV (restricted people left out), recorded in the audit trail.</summary>
+    public async Task<IActionResult> OnGetExportAsync(long id, CancellationToken ct)
+    {
+        var list = await Store.GetListAsync(id, ct);
+        if (list is null)
+            return NotFoundPage("list");
+        if (!CanExport)
+            return ForbiddenPage("Exporting subscribers is for editors and the privacy officer.");
+        var (orgId, actor) = (Organisation.Id, Person.Email);
+        return new StreamedCsvResult(list.Slug + ".csv", (output, token) => export.WriteAsync(orgId, list, output, actor, null, token));
     }
 
     /// <summary>Saves the list; a changed wording becomes a new version.</summary>

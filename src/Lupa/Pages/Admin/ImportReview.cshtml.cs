@@ -1,0 +1,84 @@
+using Lupa.Admin;
+using Lupa.Domain;
+using Lupa.Storage;
+using Lupa.Subscriptions;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lupa.Pages.Admin;
+
+/// <summary>/admin/imports: the operator's review of imports the purchased-list check held, from every organisation. 404 for anyone else.</summary>
+public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, SubscriptionService subscriptions, TimeProvider clock) : AdminPageModel(system, clock)
+{
+    /// <summary>Longest review note kept.</summary>
+    public const int MaxNoteLength = 2000;
+
+    private readonly ImportStore _imports = new(db);
+
+    /// <summary>The held imports, oldest first.</summary>
+    public IReadOnlyList<ImportJobRow> Held { get; private set; } = [];
+
+    /// <summary>Organisations by id.</summary>
+    public IReadOnlyDictionary<long, OrganisationRow> Organisations { get; private set; } = new Dictionary<long, OrganisationRow>();
+
+    /// <summary>What the last decision did.</summary>
+    public string? Notice { get; private set; }
+
+    /// <summary>Why the last decision was refused.</summary>
+    public string? Error { get; private set; }
+
+    /// <inheritdoc />
+    protected override Task<IActionResult?> AuthorizePageAsync(CancellationToken ct) =>
+        Task.FromResult(IsOperator ? null : NotFoundPage("page"));
+
+    /// <summary>Shows the held imports.</summary>
+    public async Task OnGetAsync(long? reviewed, bool approved, CancellationToken ct)
+    {
+        if (reviewed is { } id)
+            Notice = $"Import #{id} {(approved ? "approved: it runs now" : "rejected")}. The organisation's owners were told by mail.";
+        await LoadAsync(ct);
+    }
+
+    /// <summary>Approves or rejects a held import, and tells the organisation's owners.</summary>
+    public async Task<IActionResult> OnPostReviewAsync([FromForm] long id, [FromForm] string? decision, [FromForm] string? note, CancellationToken ct)
+    {
+        note = (note ?? "").Trim();
+        var job = await _imports.GetAnyAsync(id, ct);
+        string? problem = null;
+        var status = StatusCodes.Status422UnprocessableEntity;
+        if (job is null)
+            return NotFoundPage("import");
+        if (decision is not ("approve" or "reject"))
+            problem = "Choose approve or reject.";
+        else if (note.Length > MaxNoteLength)
+            problem = $"The note may be at most {MaxNoteLength} characters.";
+        else if (note.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            problem = "The note must not contain control characters.";
+        else if (job.Status != ImportStatuses.Held || !await _imports.ReviewAsync(id, decision == "approve", note, Person.Email, Now(), ct))
+        {
+            problem = $"Import #{id} is no longer held (it is {(await _imports.GetAnyAsync(id, ct))?.Status}); someone decided already.";
+            status = StatusCodes.Status409Conflict;
+        }
+        if (problem is not null)
+        {
+            Error = problem;
+            Response.StatusCode = status;
+            await LoadAsync(ct);
+            return Page();
+        }
+        var approve = decision == "approve";
+        var org = await SystemData.GetOrganisationAsync(job.OrgId, ct);
+        var text = approve
+            ? $"The operator approved your import #{id} ({job.FileName}) of {org?.Name}, which the purchased-list check had held. It runs now; its page shows the progress and the report."
+            : $"The operator rejected your import #{id} ({job.FileName}) of {org?.Name}, which the purchased-list check had held. Nothing from it was activated.";
+        text += $"\n\nThe check found: {job.HeldReasons}";
+        text += note.Length > 0 ? $"\n\nThe operator's note:\n{note}" : "\n\nThe operator left no note.";
+        await subscriptions.NotifyOwnersAsync(job.OrgId, $"Import #{id} {(approve ? "approved" : "rejected")}", text, ct);
+        return LocalRedirect($"/admin/imports?reviewed={id}&approved={(approve ? "true" : "false")}");
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Held = await _imports.ListByStatusAsync(ImportStatuses.Held, ct);
+        Organisations = (await SystemData.ListOrganisationsAsync(ct)).ToDictionary(o => o.Id);
+    }
+}
