@@ -34,7 +34,7 @@ public sealed class ApiKeyAuthentication(
         var orgId = await store.FindApiKeyOrganisationAsync(ApiKeys.Hash(key), Context.RequestAborted);
         if (orgId is null)
             return AuthenticateResult.Fail("unknown or revoked key");
-        var prefix = key.Split('_') is { Length: 3 } parts ? parts[1] : "?";
+        var prefix = key.Split('_', 3) is { Length: 3 } parts ? parts[1] : "?";
         var identity = new ClaimsIdentity(
             [new Claim(OrgClaim, orgId.Value.ToString(CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, "api-key:" + prefix)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -54,8 +54,10 @@ public static class ImportsApi
             $"{baseUrl}/api/v1/imports/{j.Id}/report");
     }
 
-    private static async Task<Results<Accepted<ImportDto>, ProblemHttpResult>> Create(HttpContext http, ClaimsPrincipal user, ApiServices s, ImportService imports, CancellationToken ct)
+    private static async Task<Results<Accepted<ImportDto>, ProblemHttpResult>> Create(HttpContext http, ClaimsPrincipal user, ApiServices s, ImportService imports,
+        Microsoft.Extensions.Options.IOptions<Lupa.Hosting.LupaOptions> options, CancellationToken ct)
     {
+        var maxBytes = options.Value.Imports.MaxUploadMegabytes * 1024L * 1024L;
         var request = http.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             return TypedResults.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send multipart/form-data with a 'file' part.");
@@ -63,10 +65,12 @@ public static class ImportsApi
         if (string.IsNullOrEmpty(boundary))
             return TypedResults.Problem(statusCode: 400, title: "Invalid multipart body", detail: "The multipart boundary is missing.");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = null;
+            size.MaxRequestBodySize = maxBytes + 1024 * 1024;
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         string? temp = null;
         var fileName = "upload.csv";
+        try
+        {
         try
         {
             var reader = new MultipartReader(boundary, request.Body);
@@ -78,10 +82,21 @@ public static class ImportsApi
                 var name = disposition.Name.Value ?? "";
                 if (disposition.IsFileDisposition() || name == "file")
                 {
+                    if (temp is not null)
+                        return ApiBody.Invalid("file", "send one file per import");
                     fileName = disposition.FileName.Value ?? disposition.FileNameStar.Value ?? fileName;
                     temp = Path.Combine(Path.GetTempPath(), "lupa-upload-" + Guid.NewGuid().ToString("N"));
                     await using var file = File.Create(temp);
-                    await section.Body.CopyToAsync(file, ct);
+                    var buffer = new byte[1 << 16];
+                    long total = 0;
+                    int n;
+                    while ((n = await section.Body.ReadAsync(buffer, ct)) > 0)
+                    {
+                        total += n;
+                        if (total > maxBytes)
+                            return TypedResults.Problem(statusCode: 413, title: "File too large", detail: $"The file must be at most {maxBytes / 1024 / 1024} MB (Lupa:Imports:MaxUploadMegabytes).");
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                    }
                 }
                 else
                 {
@@ -97,8 +112,6 @@ public static class ImportsApi
         {
             return TypedResults.Problem(statusCode: 400, title: "Invalid multipart body", detail: e.Message);
         }
-        try
-        {
             if (temp is null)
                 return ApiBody.Invalid("file", "is required: the CSV to import");
             Dictionary<string, string>? mapping = null;

@@ -183,6 +183,8 @@ public static class ImportCommands
                     await Console.Error.WriteLineAsync($"lupa imports: import {importId} is not held for review");
                     return 2;
                 }
+                if (!approve)
+                    ImportRunner.DeleteUpload(job);
                 await app.Services.GetRequiredService<SubscriptionService>().NotifyOwnersAsync(job.OrgId, $"Import #{importId} {(approve ? "approved" : "rejected")}",
                     $"The operator {(approve ? "approved" : "rejected")} your import #{importId} ({job.FileName}).{(text.Length > 0 ? "\n\nNote: " + text : "")}", ct);
                 Console.WriteLine($"Import {importId} {(approve ? "approved: it runs on the next worker" : "rejected")}.");

@@ -56,6 +56,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         await ApplyAsync(job, file, map, org, lists, progress, ct);
         log.LogInformation("Import {ImportId} applied in {Ms} ms", job.Id, started.ElapsedMilliseconds);
         await _store.FinishAsync(job.Id, ImportStatuses.Done, null, Now(), ct);
+        DeleteUpload(job);
         log.LogInformation("Import {ImportId} done", job.Id);
         return (await _store.GetAnyAsync(job.Id, ct))!;
     }
@@ -66,24 +67,28 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         var check = new PurchasedListCheck(domains);
         var now = clock.GetUtcNow();
         long total = 0;
+        var seen = new HashSet<ulong>();
         foreach (var record in file.DataRecords())
         {
             total++;
             if (!record.Broken)
             {
                 var (row, _) = ImportRowRules.Read(record.Row, record.Fields, map, now);
-                if (row is not null)
+                // Duplicates are skipped later, so they do not count in the check either.
+                if (row is not null && seen.Add(AddressKey(row.Address.Value)))
                     check.Add(row);
             }
             if (total % 50_000 == 0)
             {
                 progress?.Report(new ImportProgress("check", total, 0));
                 ct.ThrowIfCancellationRequested();
+                await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
             }
         }
         var figures = check.Evaluate(options.Value.Imports.Thresholds);
         var exceeded = figures.Where(f => f.Exceeded).ToList();
-        var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f => $"{f.Name.Replace('_', ' ')}: {f.Share:P1} of {f.Of} rows (threshold {f.Threshold:P1})"));
+        var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f =>
+            string.Create(CultureInfo.InvariantCulture, $"{f.Name.Replace('_', ' ')}: {f.Share * 100:0.#}% of {f.Of} rows (threshold {f.Threshold * 100:0.#}%)")));
         await _store.SetCheckedAsync(job.Id, exceeded.Count == 0 ? ImportStatuses.Running : ImportStatuses.Held, total, file.EncodingName, JsonSerializer.Serialize(figures, JsonOptions), reasons, ct);
         progress?.Report(new ImportProgress("check", total, total));
         if (exceeded.Count > 0)
@@ -131,6 +136,8 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
             {
                 if (row is not null)
                     seen.Add(AddressKey(row.Address.Value));
+                if (index % 50_000 == 0)
+                    await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
                 continue;
             }
             var email = Clean(row?.Address.Value ?? RawEmail(record.Fields, map));
@@ -200,7 +207,24 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     {
         log.LogWarning("Import {ImportId} failed: {Problem}", job.Id, problem);
         await _store.FinishAsync(job.Id, ImportStatuses.Failed, problem, Now(), ct);
+        DeleteUpload(job);
         return (await _store.GetAnyAsync(job.Id, ct))!;
+    }
+
+    /// <summary>
+    /// The uploaded file holds personal data: once an import has ended (done, failed, rejected) only its
+    /// report stays, and the file is deleted.
+    /// </summary>
+    public static void DeleteUpload(ImportJobRow job)
+    {
+        try
+        {
+            File.Delete(job.FilePath);
+        }
+        catch (IOException)
+        {
+            // already gone, or on a volume this node cannot reach; nothing else to do
+        }
     }
 
     private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();

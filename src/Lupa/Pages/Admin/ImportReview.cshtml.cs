@@ -66,6 +66,8 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
             return Page();
         }
         var approve = decision == "approve";
+        if (!approve)
+            Lupa.Imports.ImportRunner.DeleteUpload(job);
         var org = await SystemData.GetOrganisationAsync(job.OrgId, ct);
         var text = approve
             ? $"The operator approved your import #{id} ({job.FileName}) of {org?.Name}, which the purchased-list check had held. It runs now; its page shows the progress and the report."
