@@ -71,9 +71,11 @@ CREATE TABLE consent_wordings (
     UNIQUE (list_id, version)
 );
 
+-- The three high-volume tables carry no foreign keys: the stores write their references in the same
+-- transaction as the rows they point to, and with the keys' triggers a bulk import was three times slower.
 CREATE TABLE subscribers (
     id INTEGER PRIMARY KEY,
-    org_id bigint NOT NULL REFERENCES organisations(id),
+    org_id bigint NOT NULL,
     email text NOT NULL,
     name text NOT NULL,
     language text NOT NULL,
@@ -85,9 +87,9 @@ CREATE TABLE subscribers (
 
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY,
-    org_id bigint NOT NULL REFERENCES organisations(id),
-    subscriber_id bigint NOT NULL REFERENCES subscribers(id),
-    list_id bigint NOT NULL REFERENCES lists(id),
+    org_id bigint NOT NULL,
+    subscriber_id bigint NOT NULL,
+    list_id bigint NOT NULL,
     status text NOT NULL,
     created_at bigint NOT NULL,
     confirmed_at bigint NULL,
@@ -106,9 +108,9 @@ CREATE INDEX subscriptions_list ON subscriptions (list_id, status);
 
 CREATE TABLE consent_records (
     id INTEGER PRIMARY KEY,
-    org_id bigint NOT NULL REFERENCES organisations(id),
-    subscriber_id bigint NOT NULL REFERENCES subscribers(id),
-    list_id bigint NOT NULL REFERENCES lists(id),
+    org_id bigint NOT NULL,
+    subscriber_id bigint NOT NULL,
+    list_id bigint NOT NULL,
     kind text NOT NULL,
     method text NOT NULL,
     occurred_at bigint NOT NULL,
