@@ -24,6 +24,7 @@ public enum DatabaseProvider
 public sealed class LupaDatabase : IDisposable
 {
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<nint, byte> _prepared = new();
     private readonly NpgsqlDataSource? _postgres;
 
     static LupaDatabase()
@@ -41,6 +42,7 @@ public sealed class LupaDatabase : IDisposable
             {
                 Pooling = true,
                 DefaultTimeout = 30,
+                ForeignKeys = true,
             };
             ConnectionString = builder.ToString();
             var dir = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
@@ -81,8 +83,16 @@ public sealed class LupaDatabase : IDisposable
             return await _postgres.OpenConnectionAsync(ct);
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
-        // Per-connection settings; journal_mode=WAL is persistent and set by Migrate.
-        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;");
+        // Per-connection settings (journal_mode=WAL is persistent and set by Migrate). A pooled
+        // connection keeps its native handle, so they are set once per handle, not on every open;
+        // should a new handle reuse an old address, only speed suffers (foreign keys come from the
+        // connection string and busy retries from the command timeout).
+        var handle = connection.Handle!.DangerousGetHandle();
+        if (!_prepared.ContainsKey(handle))
+        {
+            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;");
+            _prepared.TryAdd(handle, 0);
+        }
         return connection;
     }
 

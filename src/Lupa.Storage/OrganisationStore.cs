@@ -96,6 +96,15 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return (await c.QueryAsync<ListRow>(ListSelect + " WHERE l.org_id = @OrgId ORDER BY l.name, l.id", new { OrgId })).AsList();
     }
 
+    /// <summary>One wording version of a list, or null.</summary>
+    public async Task<ConsentWordingRow?> GetWordingAsync(long listId, int version, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<ConsentWordingRow>(
+            "SELECT id, list_id, version, text, hash, created_at FROM consent_wordings WHERE org_id = @OrgId AND list_id = @listId AND version = @version",
+            new { OrgId, listId, version });
+    }
+
     /// <summary>Every wording version of a list, newest first.</summary>
     public async Task<IReadOnlyList<ConsentWordingRow>> ListWordingsAsync(long listId, CancellationToken ct = default)
     {

@@ -129,6 +129,16 @@ public sealed class SystemStore(LupaDatabase db)
         return id;
     }
 
+    /// <summary>Stores several caught messages in one transaction.</summary>
+    public async Task AddCaughtMessagesAsync(IReadOnlyList<(long ReceivedAt, string MailFrom, string RcptTo, string Subject, string? MessageId, byte[] Mime)> messages, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync(
+            "INSERT INTO caught_messages (received_at, mail_from, rcpt_to, subject, message_id, mime) VALUES (@ReceivedAt, @MailFrom, @RcptTo, @Subject, @MessageId, @Mime)",
+            messages.Select(m => new { m.ReceivedAt, m.MailFrom, m.RcptTo, m.Subject, m.MessageId, m.Mime }), tx.Transaction);
+        await tx.CommitAsync(ct);
+    }
+
     private const string CaughtSelect = """
         SELECT m.id, m.received_at, m.mail_from, m.rcpt_to, m.subject, m.message_id, m.mime, o.org_id
         FROM caught_messages m LEFT JOIN outbox o ON o.message_id = m.message_id

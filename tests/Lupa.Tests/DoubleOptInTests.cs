@@ -225,4 +225,26 @@ public sealed class DoubleOptInTests
         await api.PostAsync("/api/v1/subscribers", LupaTestHost.Json(new { email = "viaapi@example.com", lists = new[] { "events" } }));
         Assert.Single(await host.WaitForMailAsync("viaapi@example.com"));
     }
+
+    [Fact]
+    public async Task The_consent_record_holds_the_wording_the_form_showed_even_if_it_changed_since()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        var org = await host.CreateOrganisationAsync("acme");
+        var list = await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news", consentWording = "First wording." });
+        using var web = host.Client();
+        var form = await web.GetStringAsync("/s/acme/news");
+        Assert.Contains("name=\"wv\" value=\"1\"", form);
+        using var api = host.Api(org.ApiKey);
+        await api.PutAsync($"/api/v1/lists/{list.GetProperty("id").GetInt64()}", LupaTestHost.Json(new { consentWording = "Second wording." }));
+        await web.PostAsync("/s/acme/news", Form(("email", "shown@example.com"), ("consent", "yes"), ("wv", "1")));
+        var forged = await web.PostAsync("/s/acme/news", Form(("email", "forged@example.com"), ("consent", "yes"), ("wv", "99")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, forged.StatusCode);
+        var mail = Assert.Single(await host.WaitForMailAsync("shown@example.com"));
+        await web.GetAsync(MailText.Link(mail, "/c/"));
+        var id = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=shown@example.com")).RootElement.GetProperty("items")[0].GetProperty("id").GetInt64();
+        var grant = Assert.Single(JsonDocument.Parse(await api.GetStringAsync($"/api/v1/subscribers/{id}/consents")).RootElement.EnumerateArray());
+        Assert.Equal(1, grant.GetProperty("wordingVersion").GetInt32());
+        Assert.Equal("First wording.", grant.GetProperty("wordingText").GetString());
+    }
 }

@@ -73,6 +73,7 @@ public static class LupaHost
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<FormRateLimiter>();
+        services.AddSingleton<PublicFormCache>();
         services.AddSingleton<ApiServices>();
         services.AddSingleton<Lupa.Imports.ImportService>();
         services.AddSingleton<Lupa.Imports.ImportRunner>();

@@ -115,28 +115,73 @@ public sealed class OutboxWorker(
     public static bool CatcherEnabled(LupaOptions o) => o.MailCatcher.Enabled ?? string.IsNullOrWhiteSpace(o.Smtp.Host);
 }
 
-/// <summary>Runs the embedded mail catcher and keeps what it receives in the database.</summary>
+/// <summary>
+/// Runs the embedded mail catcher and keeps what it receives in the database. Messages arriving
+/// together are written in one transaction (each SMTP session still waits for its own write), so a
+/// burst of confirmations does not queue one write per message behind the form's writes.
+/// </summary>
 public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> options, TimeProvider clock, ILogger<MailCatcherService> log) : IHostedService, IAsyncDisposable
 {
+    private readonly System.Threading.Channels.Channel<(CaughtMail Mail, TaskCompletionSource Done)> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(CaughtMail, TaskCompletionSource)>(new() { SingleReader = true });
     private MailCatcher? _catcher;
+    private Task? _writer;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!OutboxWorker.CatcherEnabled(options.Value))
             return;
-        var store = new SystemStore(db);
+        _writer = Task.Run(WriteAsync, CancellationToken.None);
         _catcher = new MailCatcher(options.Value.MailCatcher.Port, async (mail, ct) =>
         {
-            var message = MailComposer.FromBytes(mail.Mime);
-            foreach (var rcpt in mail.Recipients)
-            {
-                await store.AddCaughtMessageAsync(clock.GetUtcNow().ToUnixTimeMilliseconds(), mail.MailFrom, rcpt,
-                    message.Subject ?? "", message.MessageId, mail.Mime, ct);
-            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _queue.Writer.WriteAsync((mail, done), ct);
+            await done.Task.WaitAsync(ct);
         });
         await _catcher.StartAsync();
         log.LogInformation("Mail catcher listening on 127.0.0.1:{Port}", options.Value.MailCatcher.Port);
+    }
+
+    private async Task WriteAsync()
+    {
+        var store = new SystemStore(db);
+        var batch = new List<(CaughtMail Mail, TaskCompletionSource Done)>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < 500 && _queue.Reader.TryRead(out var item))
+                batch.Add(item);
+            try
+            {
+                var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+                var rows = new List<(long, string, string, string, string?, byte[])>();
+                foreach (var (mail, _) in batch)
+                {
+                    var (subject, messageId) = Headers(mail.Mime);
+                    foreach (var rcpt in mail.Recipients)
+                        rows.Add((now, mail.MailFrom, rcpt, subject, messageId, mail.Mime));
+                }
+                await store.AddCaughtMessagesAsync(rows);
+                foreach (var (_, done) in batch)
+                    done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "The mail catcher could not store {Count} messages", batch.Count);
+                foreach (var (_, done) in batch)
+                    done.TrySetException(e);
+            }
+            batch.Clear();
+        }
+    }
+
+    // Only the headers are parsed: the subject and Message-ID are all the list view needs.
+    private static (string Subject, string? MessageId) Headers(byte[] mime)
+    {
+        using var stream = new MemoryStream(mime, writable: false);
+        var headers = MimeKit.HeaderList.Load(stream);
+        var id = headers[MimeKit.HeaderId.MessageId]?.Trim().Trim('<', '>');
+        return (headers[MimeKit.HeaderId.Subject] ?? "", string.IsNullOrEmpty(id) ? null : id);
     }
 
     /// <inheritdoc />
@@ -145,6 +190,9 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
         if (_catcher is not null)
             await _catcher.DisposeAsync();
         _catcher = null;
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+            await _writer;
     }
 
     /// <inheritdoc />
@@ -152,5 +200,6 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
     {
         if (_catcher is not null)
             await _catcher.DisposeAsync();
+        _queue.Writer.TryComplete();
     }
 }

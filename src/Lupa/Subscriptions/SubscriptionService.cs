@@ -28,11 +28,15 @@ public sealed class SubscriptionService(
 
     /// <summary>Records a request to subscribe and queues the confirmation mail.</summary>
     public async Task<SubscriptionRequestResult> RequestAsync(
-        OrganisationRow org, ListRow list, EmailAddress email, string name, string? ip, string? userAgent, string source, CancellationToken ct, bool fromForm = true)
+        OrganisationRow org, ListRow list, EmailAddress email, string name, string? ip, string? userAgent, string source, CancellationToken ct,
+        bool fromForm = true, int? noticeVersion = null, ConsentWordingRow? wordingShown = null)
     {
         var store = For(org.Id);
-        var notice = await store.GetPrivacyNoticeAsync(ct: ct);
+        noticeVersion ??= (await store.GetPrivacyNoticeAsync(ct: ct))?.Version;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var wordingVersion = wordingShown?.Version ?? list.WordingVersion;
+        var wordingText = wordingShown?.Text ?? list.WordingText;
+        var wordingHash = wordingShown?.Hash ?? list.WordingHash;
         if (fromForm && list.OptInMode == OptInModes.Single)
         {
             // Single opt-in: the form post itself is the grant; no confirmation mail.
@@ -44,13 +48,13 @@ public sealed class SubscriptionService(
                 Ip = ip,
                 UserAgent = Truncate(userAgent, 512),
                 Source = source,
-                WordingVersion = list.WordingVersion,
-                WordingText = list.WordingText,
-                WordingHash = list.WordingHash,
-                PrivacyNoticeVersion = notice?.Version,
+                WordingVersion = wordingVersion,
+                WordingText = wordingText,
+                WordingHash = wordingHash,
+                PrivacyNoticeVersion = noticeVersion,
             }, now, ct, selfService: true);
         }
-        var request = new SubscriptionRequest(list.Id, email.Value, name, list.Language, now, ip, Truncate(userAgent, 512), source, list.WordingVersion, notice?.Version);
+        var request = new SubscriptionRequest(list.Id, email.Value, name, list.Language, now, ip, Truncate(userAgent, 512), source, wordingVersion, noticeVersion);
         var result = await store.RequestSubscriptionAsync(
             request,
             _options.PublicForm.ResendAfterMinutes * 60_000L,

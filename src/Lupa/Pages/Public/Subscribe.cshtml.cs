@@ -11,7 +11,7 @@ namespace Lupa.Pages.Public;
 /// takes no antiforgery token; a honeypot, a per-IP rate limit and the confirmation mail guard it.
 /// </summary>
 [IgnoreAntiforgeryToken]
-public sealed class SubscribeModel(SystemStore system, SubscriptionService subscriptions, FormRateLimiter limiter, ILogger<SubscribeModel> log) : PageModel
+public sealed class SubscribeModel(PublicFormCache forms, SubscriptionService subscriptions, FormRateLimiter limiter, ILogger<SubscribeModel> log) : PageModel
 {
     public OrganisationRow? Organisation { get; private set; }
     public ListRow? List { get; private set; }
@@ -22,16 +22,18 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
     public string Email { get; private set; } = "";
     public string Name { get; private set; } = "";
 
+    private int? _noticeVersion;
+
     private async Task<bool> LoadAsync(string org, string list, CancellationToken ct)
     {
         if (TextRules.SlugProblem(org) is not null || TextRules.SlugProblem(list) is not null)
             return false;
-        Organisation = await system.FindOrganisationAsync(org, ct);
-        if (Organisation is null)
+        var entry = await forms.GetAsync(org, list, ct);
+        if (entry is null)
             return false;
-        List = await subscriptions.For(Organisation.Id).FindListAsync(list, ct);
-        if (List is null)
-            return false;
+        Organisation = entry.Organisation;
+        List = entry.List;
+        _noticeVersion = entry.NoticeVersion;
         Text = PublicText.For(List.Language);
         return true;
     }
@@ -43,7 +45,7 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string org, string list, [FromForm] string? email, [FromForm] string? name, [FromForm] string? consent, [FromForm] string? website, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string org, string list, [FromForm] string? email, [FromForm] string? name, [FromForm] string? consent, [FromForm] string? website, [FromForm] int? wv, CancellationToken ct)
     {
         if (!await LoadAsync(org, list, ct))
         {
@@ -86,7 +88,20 @@ public sealed class SubscribeModel(SystemStore system, SubscriptionService subsc
             return Page();
         }
         var source = $"{Request.Scheme}://{Request.Host}{Request.Path}";
-        var result = await subscriptions.RequestAsync(Organisation!, List!, address.Value!, cleanName, ip, Request.Headers.UserAgent, source, ct);
+        // The form says which wording it showed; a form embedded elsewhere without it agreed to the current one.
+        ConsentWordingRow? shown = null;
+        if (wv is { } version && version != List!.WordingVersion)
+        {
+            shown = await subscriptions.For(Organisation!.Id).GetWordingAsync(List.Id, version, ct);
+            if (shown is null)
+            {
+                Response.StatusCode = 422;
+                Error = Text.ConsentRequired;
+                return Page();
+            }
+        }
+        var result = await subscriptions.RequestAsync(Organisation!, List!, address.Value!, cleanName, ip, Request.Headers.UserAgent, source, ct,
+            noticeVersion: _noticeVersion, wordingShown: shown);
         log.LogInformation("Subscription request {SubscriptionId} on list {ListId}: {Status}, mail queued {Queued}", result.SubscriptionId, List!.Id, result.Status, result.ConfirmationQueued);
         Done = true;
         ConfirmedAtOnce = List.OptInMode == OptInModes.Single;
