@@ -117,8 +117,8 @@ public sealed class OutboxWorker(
 
 /// <summary>
 /// Runs the embedded mail catcher and keeps what it receives in the database. Messages arriving
-/// together are written in one transaction (each SMTP session still waits for its own write), so a
-/// burst of confirmations does not queue one write per message behind the form's writes.
+/// together are written in one transaction, so a burst of confirmations does not queue one write per
+/// message behind the form's writes.
 /// </summary>
 public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> options, TimeProvider clock, ILogger<MailCatcherService> log) : IHostedService, IAsyncDisposable
 {
@@ -133,12 +133,11 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
         if (!OutboxWorker.CatcherEnabled(options.Value))
             return;
         _writer = Task.Run(WriteAsync, CancellationToken.None);
-        _catcher = new MailCatcher(options.Value.MailCatcher.Port, async (mail, ct) =>
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await _queue.Writer.WriteAsync((mail, done), ct);
-            await done.Task.WaitAsync(ct);
-        });
+        // The catcher answers 250 as soon as the message is queued for the batch writer, as a relay
+        // does once it has the message: waiting for the database here would tie the sender's pace
+        // to the form's writes. StopAsync drains the queue, so a graceful stop keeps every message.
+        _catcher = new MailCatcher(options.Value.MailCatcher.Port, (mail, ct) =>
+            _queue.Writer.WriteAsync((mail, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)), ct).AsTask());
         await _catcher.StartAsync();
         log.LogInformation("Mail catcher listening on 127.0.0.1:{Port}", options.Value.MailCatcher.Port);
     }
