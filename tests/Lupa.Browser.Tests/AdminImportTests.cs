@@ -111,7 +111,7 @@ public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserF
                 await Expect(page.Locator($"#import-summary tr[data-outcome={outcome}] td.count")).ToHaveTextAsync(expected.GetValueOrDefault(outcome).ToString(CultureInfo.InvariantCulture));
             await Expect(page.Locator("#risk tr.risk-row")).ToHaveCountAsync(5);
             await Expect(page.Locator("#risk tr[data-figure=without_evidence] td").Nth(1)).ToHaveTextAsync("1");
-            await Expect(page.Locator("#risk tr[data-figure=without_evidence] td").Nth(2)).ToHaveTextAsync("4");
+            await Expect(page.Locator("#risk tr[data-figure=without_evidence] td").Nth(2)).ToHaveTextAsync("3");
             await Expect(page.Locator("#risk .badge.exceeded")).ToHaveCountAsync(0);
             await Expect(page.Locator("#import-attestation")).ToHaveTextAsync(ImportService.Attestation);
             await Expect(page.Locator("#attested-by")).ToHaveTextAsync(org.OwnerEmail);
