@@ -38,6 +38,9 @@ public sealed class MailSpec
 
     /// <summary>The Message-ID's domain part.</summary>
     public required string MessageIdDomain { get; init; }
+
+    /// <summary>A Message-ID chosen beforehand (without angle brackets); otherwise one is generated.</summary>
+    public string? MessageId { get; init; }
 }
 
 /// <summary>Builds MIME messages; values with line breaks can never add a header.</summary>
@@ -51,7 +54,7 @@ public static class MailComposer
         message.To.Add(new MailboxAddress(OneLine(spec.ToName), spec.To));
         message.Subject = OneLine(spec.Subject);
         message.Date = DateTimeOffset.UtcNow;
-        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(spec.MessageIdDomain);
+        message.MessageId = spec.MessageId ?? MimeKit.Utils.MimeUtils.GenerateMessageId(spec.MessageIdDomain);
         if (spec.Language is not null)
             message.Headers.Add("Content-Language", OneLine(spec.Language));
         if (spec.UnsubscribeUrl is not null)

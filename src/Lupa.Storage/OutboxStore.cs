@@ -24,7 +24,7 @@ public sealed class OutboxStore(LupaDatabase db)
         await using var tx = await db.BeginWriteAsync(ct);
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         var rows = (await tx.Connection.QueryAsync<OutboxRow>(
-            "SELECT id, org_id, purpose, message_id, mail_from, rcpt_to, mime, attempts, sent_at FROM outbox " +
+            "SELECT id, org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, attempts, sent_at FROM outbox " +
             "WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now) " +
             "ORDER BY due_at, id LIMIT @limit" + lockClause,
             new { now, limit }, tx.Transaction)).AsList();

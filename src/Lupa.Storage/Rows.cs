@@ -159,6 +159,7 @@ public sealed class OutboxRow
     public string MailFrom { get; init; } = "";
     public string RcptTo { get; init; } = "";
     public byte[] Mime { get; init; } = [];
+    public string? RenderRef { get; init; }
     public int Attempts { get; init; }
     public long? SentAt { get; init; }
 }
@@ -168,6 +169,9 @@ public sealed record OutboxMessage(string Purpose, string MessageId, string Mail
 {
     /// <summary>When to send it; null for now.</summary>
     public long? DueAt { get; init; }
+
+    /// <summary>For a message rendered at send time (empty <see cref="Mime"/>): what to render.</summary>
+    public string? RenderRef { get; init; }
 }
 
 public sealed class CaughtMessageRow

@@ -13,6 +13,7 @@ namespace Lupa.Outbox;
 /// </summary>
 public sealed class OutboxWorker(
     LupaDatabase db,
+    Lupa.Subscriptions.SubscriptionService subscriptions,
     OutboxSignal signal,
     IOptions<LupaOptions> options,
     TimeProvider clock,
@@ -76,8 +77,13 @@ public sealed class OutboxWorker(
             DeliveryResult result;
             try
             {
-                var message = MailComposer.FromBytes(row.Mime);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                var message = row.Mime.Length > 0 ? MailComposer.FromBytes(row.Mime) : await subscriptions.RenderAsync(row, timeout.Token);
+                if (message is null)
+                {
+                    await store.MarkFailedAsync(row.Id, "nothing to send any more: the subscription no longer waits for this confirmation", true, 0, Now(), CancellationToken.None);
+                    return;
+                }
                 result = await sender.SendAsync(message, row.MailFrom, row.RcptTo, timeout.Token);
             }
             catch (Exception e)

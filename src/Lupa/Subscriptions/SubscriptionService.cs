@@ -15,6 +15,7 @@ namespace Lupa.Subscriptions;
 /// </summary>
 public sealed class SubscriptionService(
     LupaDatabase db,
+    SystemStore system,
     PublicLinks links,
     LinkTokens tokens,
     OutboxSignal outboxSignal,
@@ -58,15 +59,53 @@ public sealed class SubscriptionService(
         var result = await store.RequestSubscriptionAsync(
             request,
             _options.PublicForm.ResendAfterMinutes * 60_000L,
-            (subscriber, subscriptionId, requestAt) => ConfirmationMail(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt),
+            (subscriber, subscriptionId, requestAt) => ConfirmationToRender(subscriber.Email, subscriptionId, requestAt),
             ct);
         if (result.ConfirmationQueued)
             outboxSignal.Notify();
         return result;
     }
 
-    /// <summary>The confirmation (or re-permission) mail of a pending subscription, in the list's language.</summary>
+    /// <summary>
+    /// The outbox row of a confirmation mail that the sender renders when it sends it: the form's write
+    /// transaction then holds SQLite's single writer only for the rows, not for building MIME.
+    /// </summary>
+    private OutboxMessage ConfirmationToRender(string email, long subscriptionId, long requestAt) =>
+        new("confirmation", MimeKit.Utils.MimeUtils.GenerateMessageId(links.MailDomain), SystemFromAddress(), email, [])
+        {
+            RenderRef = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{subscriptionId}:{requestAt}"),
+        };
+
+    /// <summary>
+    /// Renders a confirmation queued by <see cref="ConfirmationToRender"/>, or null when there is nothing
+    /// to confirm any more (the person confirmed, unsubscribed or was erased meanwhile).
+    /// </summary>
+    public async Task<MimeKit.MimeMessage?> RenderAsync(OutboxRow row, CancellationToken ct)
+    {
+        var parts = (row.RenderRef ?? "").Split(':');
+        if (parts.Length != 2 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var subscriptionId)
+            || !long.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var requestAt))
+            return null;
+        var store = For(row.OrgId);
+        var subscription = await store.GetSubscriptionAsync(subscriptionId, ct);
+        if (subscription is null || subscription.Status != SubscriptionStatuses.Pending || subscription.RequestAt != requestAt)
+            return null;
+        var subscriber = await store.GetSubscriberAsync(subscription.SubscriberId, ct);
+        var list = await store.GetListAsync(subscription.ListId, ct);
+        var org = await system.GetOrganisationAsync(row.OrgId, ct);
+        if (subscriber is null || list is null || org is null)
+            return null;
+        return BuildConfirmation(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt, row.MessageId);
+    }
+
+    /// <summary>The confirmation (or re-permission) mail of a pending subscription, built now, in the list's language.</summary>
     public OutboxMessage ConfirmationMail(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt)
+    {
+        var message = BuildConfirmation(org, list, email, name, subscriptionId, requestAt, null);
+        return new OutboxMessage("confirmation", message.MessageId!, SystemFromAddress(), email, MailComposer.ToBytes(message));
+    }
+
+    private MimeKit.MimeMessage BuildConfirmation(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt, string? messageId)
     {
         var t = PublicText.For(list.Language);
         var confirmUrl = links.Confirm(org.Id, subscriptionId, requestAt, TimeSpan.FromDays(_options.PublicForm.ConfirmationValidDays));
@@ -96,8 +135,9 @@ public sealed class SubscriptionService(
             UnsubscribeUrl = links.Unsubscribe(org.Id, subscriptionId),
             UnsubscribeMailto = UnsubscribeMailto(org.Id, subscriptionId),
             MessageIdDomain = links.MailDomain,
+            MessageId = messageId,
         });
-        return new OutboxMessage("confirmation", message.MessageId!, from, email, MailComposer.ToBytes(message));
+        return message;
     }
 
     /// <summary>A plain notice to an organisation's owners (import held, approved or rejected), queued in the outbox.</summary>
