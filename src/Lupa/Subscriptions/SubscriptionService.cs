@@ -91,11 +91,27 @@ public sealed class SubscriptionService(
         if (subscription is null || subscription.Status != SubscriptionStatuses.Pending || subscription.RequestAt != requestAt)
             return null;
         var subscriber = await store.GetSubscriberAsync(subscription.SubscriberId, ct);
-        var list = await store.GetListAsync(subscription.ListId, ct);
-        var org = await system.GetOrganisationAsync(row.OrgId, ct);
+        var (org, list) = await OrganisationAndListAsync(row.OrgId, subscription.ListId, ct);
         if (subscriber is null || list is null || org is null)
             return null;
         return BuildConfirmation(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt, row.MessageId);
+    }
+
+    // Rendering a burst of confirmations reads the same organisation and list again and again; a few
+    // seconds of reuse is fine for a mail (the link and the recorded wording do not depend on it).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long Org, long List), (OrganisationRow? Org, ListRow? List, DateTimeOffset Until)> _rendering = new();
+
+    private async Task<(OrganisationRow? Org, ListRow? List)> OrganisationAndListAsync(long orgId, long listId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (_rendering.TryGetValue((orgId, listId), out var hit) && hit.Until > now)
+            return (hit.Org, hit.List);
+        var org = await system.GetOrganisationAsync(orgId, ct);
+        var list = await For(orgId).GetListAsync(listId, ct);
+        if (_rendering.Count > 10_000)
+            _rendering.Clear();
+        _rendering[(orgId, listId)] = (org, list, now + PublicFormCache.Lifetime);
+        return (org, list);
     }
 
     /// <summary>The confirmation (or re-permission) mail of a pending subscription, built now, in the list's language.</summary>
