@@ -297,7 +297,7 @@ public sealed class ImportStore(LupaDatabase db)
     }
 }
 
-/// <summary>Prepared commands for the per-row import path, reused for a whole batch.</summary>
+/// <summary>Prepared commands for the rows that need a statement of their own (existing subscribers, re-permission mail), reused for a whole batch.</summary>
 internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = [];
@@ -332,41 +332,9 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
         return cmd;
     }
 
-    public async Task<(long Id, string Name, string Attributes)?> FindSubscriberAsync(string email, CancellationToken ct)
-    {
-        var cmd = Bind(Command("SELECT id, name, attributes FROM subscribers WHERE org_id = @org AND email = @email", "org", "email"), orgId, email);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-            return null;
-        return (reader.GetInt64(0), reader.GetString(1), reader.GetString(2));
-    }
-
-    public async Task<long> InsertSubscriberAsync(string email, string name, string language, string attributes, long now, CancellationToken ct)
-    {
-        var cmd = Bind(Command(
-            "INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) VALUES (@org, @email, @name, @language, @attributes, @now, @now) RETURNING id",
-            "org", "email", "name", "language", "attributes", "now"), orgId, email, name, language, attributes, now);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     public Task UpdateSubscriberAsync(long id, string name, string attributes, long now, CancellationToken ct) =>
         Bind(Command("UPDATE subscribers SET name = @name, attributes = @attributes, updated_at = @now WHERE org_id = @org AND id = @id", "name", "attributes", "now", "org", "id"),
             name, attributes, now, orgId, id).ExecuteNonQueryAsync(ct);
-
-    public async Task<string?> FindSubscriptionStatusAsync(long subscriberId, long listId, CancellationToken ct)
-    {
-        var cmd = Bind(Command("SELECT status FROM subscriptions WHERE subscriber_id = @sid AND list_id = @list", "sid", "list"), subscriberId, listId);
-        return await cmd.ExecuteScalarAsync(ct) as string;
-    }
-
-    public async Task<long> InsertSubscriptionAsync(long subscriberId, long listId, string status, long now, CancellationToken ct)
-    {
-        var cmd = Bind(Command(
-            "INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at) " +
-            "VALUES (@org, @sid, @list, @status, @now, CASE WHEN @status = 'confirmed' THEN @now ELSE NULL END, CASE WHEN @status = 'pending' THEN @now ELSE NULL END, CASE WHEN @status = 'pending' THEN @now ELSE NULL END) RETURNING id",
-            "org", "sid", "list", "status", "now"), orgId, subscriberId, listId, status, now);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-    }
 
     public Task ConfirmSubscriptionAsync(long subscriberId, long listId, long now, CancellationToken ct) =>
         Bind(Command("UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, request_at = NULL WHERE org_id = @org AND subscriber_id = @sid AND list_id = @list", "now", "org", "sid", "list"),

@@ -118,17 +118,6 @@ public sealed class SystemStore(LupaDatabase db)
         return await c.QuerySingleOrDefaultAsync<long?>("SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash });
     }
 
-    /// <summary>Stores a message the mail catcher received.</summary>
-    public async Task<long> AddCaughtMessageAsync(long receivedAt, string mailFrom, string rcptTo, string subject, string? messageId, byte[] mime, CancellationToken ct = default)
-    {
-        await using var tx = await db.BeginWriteAsync(ct);
-        var id = await tx.Connection.ExecuteScalarAsync<long>(
-            "INSERT INTO caught_messages (received_at, mail_from, rcpt_to, subject, message_id, mime) VALUES (@receivedAt, @mailFrom, @rcptTo, @subject, @messageId, @mime) RETURNING id",
-            new { receivedAt, mailFrom, rcptTo, subject, messageId, mime }, tx.Transaction);
-        await tx.CommitAsync(ct);
-        return id;
-    }
-
     /// <summary>Stores several caught messages in one transaction.</summary>
     public async Task AddCaughtMessagesAsync(IReadOnlyList<(long ReceivedAt, string MailFrom, string RcptTo, string Subject, string? MessageId, byte[] Mime)> messages, CancellationToken ct = default)
     {

@@ -137,3 +137,17 @@ public sealed class PrivacyNoticeTests
         Assert.Equal("rights", new PrivacyNoticeContent { ControllerName = "x", ControllerContact = "y", Rights = new string('r', 9000) }.Problem()!.Value.Field);
     }
 }
+
+public sealed class CsvTextTests
+{
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("two\nlines", "\"two\nlines\"")]
+    [InlineData("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"")]
+    [InlineData("+358401234567", "'+358401234567")]
+    [InlineData("@sum", "'@sum")]
+    [InlineData("", "")]
+    public void Fields_are_quoted_and_formulas_neutralised(string value, string expected) => Assert.Equal(expected, CsvText.Field(value));
+}

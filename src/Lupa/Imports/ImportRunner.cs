@@ -191,7 +191,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
                 {
                     var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
                     counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
-                    body.Append(e.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Csv(e.Email)).Append(',').Append(outcome).Append(',').Append(Csv(reason)).Append('\n');
+                    body.Append(e.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(CsvText.Field(e.Email)).Append(',').Append(outcome).Append(',').Append(CsvText.Field(reason)).Append('\n');
                 }
                 processed += entries.Count;
                 return new BatchReport(seq, body.ToString(), processed, JsonSerializer.Serialize(counts));
@@ -256,6 +256,4 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         return s.Any(char.IsControl) ? new string(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) : s;
     }
 
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -1,3 +1,4 @@
+using Lupa.Domain;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +30,7 @@ public sealed class ListExport(LupaDatabase db, TimeProvider clock)
             foreach (var r in page)
             {
                 var subscribed = r.ConfirmedAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : "";
-                await writer.WriteLineAsync($"{Csv(r.Email)},{Csv(r.Name)},{r.Language},{subscribed},{Csv(r.Attributes == "{}" ? "" : r.Attributes)}");
+                await writer.WriteLineAsync($"{CsvText.Field(r.Email)},{CsvText.Field(r.Name)},{r.Language},{subscribed},{CsvText.Field(r.Attributes == "{}" ? "" : r.Attributes)}");
                 after = r.Id;
                 count++;
             }
@@ -41,6 +42,4 @@ public sealed class ListExport(LupaDatabase db, TimeProvider clock)
         return count;
     }
 
-    private static string Csv(string s) =>
-        s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }
