@@ -120,6 +120,90 @@ public sealed class LupaDatabase : IDisposable
         }
     }
 
+    private System.Threading.Channels.Channel<GroupedWrite>? _group;
+    private readonly object _groupStart = new();
+
+    private sealed record GroupedWrite(Func<WriteTransaction, Task<object?>> Work, TaskCompletionSource<object?> Done);
+
+    /// <summary>
+    /// Runs a short piece of write work and commits it. On SQLite, pieces that arrive together share one
+    /// transaction (group commit), each inside its own SAVEPOINT so a failing piece rolls back alone:
+    /// the single writer then pays BEGIN, COMMIT and the shared pages once per group instead of once per
+    /// request. The work must not commit; on PostgreSQL it gets a transaction of its own.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        if (Provider != DatabaseProvider.Sqlite)
+        {
+            await using var tx = await BeginWriteAsync(ct);
+            var result = await work(tx);
+            await tx.CommitAsync(ct);
+            return result;
+        }
+        EnsureGroupWriter();
+        var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _group!.Writer.WriteAsync(new GroupedWrite(async tx => await work(tx), done), ct);
+        return (T)(await done.Task)!;
+    }
+
+    private void EnsureGroupWriter()
+    {
+        if (_group is not null)
+            return;
+        lock (_groupStart)
+        {
+            if (_group is not null)
+                return;
+            var channel = System.Threading.Channels.Channel.CreateUnbounded<GroupedWrite>(new() { SingleReader = true });
+            _ = Task.Run(() => RunGroupsAsync(channel));
+            _group = channel;
+        }
+    }
+
+    private async Task RunGroupsAsync(System.Threading.Channels.Channel<GroupedWrite> channel)
+    {
+        var batch = new List<GroupedWrite>(64);
+        var results = new List<(object? Value, Exception? Error)>(64);
+        while (await channel.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < 64 && channel.Reader.TryRead(out var item))
+                batch.Add(item);
+            try
+            {
+                await using var tx = await BeginWriteAsync();
+                foreach (var item in batch)
+                {
+                    await tx.Connection.ExecuteAsync("SAVEPOINT grouped", transaction: tx.Transaction);
+                    try
+                    {
+                        results.Add((await item.Work(tx), null));
+                        await tx.Connection.ExecuteAsync("RELEASE grouped", transaction: tx.Transaction);
+                    }
+                    catch (Exception e)
+                    {
+                        await tx.Connection.ExecuteAsync("ROLLBACK TO grouped; RELEASE grouped", transaction: tx.Transaction);
+                        results.Add((null, e));
+                    }
+                }
+                await tx.CommitAsync();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (results[i].Error is { } error)
+                        batch[i].Done.TrySetException(error);
+                    else
+                        batch[i].Done.TrySetResult(results[i].Value);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var item in batch)
+                    item.Done.TrySetException(e);
+            }
+            batch.Clear();
+            results.Clear();
+        }
+    }
+
     /// <summary>Applies every migration not yet applied. Returns the names of those it ran.</summary>
     public IReadOnlyList<string> Migrate()
     {
@@ -153,6 +237,7 @@ public sealed class LupaDatabase : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _group?.Writer.TryComplete();
         _postgres?.Dispose();
         _sqliteWriter.Dispose();
     }

@@ -263,22 +263,23 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     /// queued in the same transaction unless one went out within <paramref name="resendAfterMs"/>, or the
     /// subscription is already confirmed.
     /// </summary>
-    public async Task<SubscriptionRequestResult> RequestSubscriptionAsync(
-        SubscriptionRequest r, long resendAfterMs, Func<SubscriberRow, long, long, OutboxMessage> confirmationMail, CancellationToken ct = default)
+    public Task<SubscriptionRequestResult> RequestSubscriptionAsync(
+        SubscriptionRequest r, long resendAfterMs, Func<SubscriberRow, long, long, OutboxMessage> confirmationMail, CancellationToken ct = default) =>
+        db.WriteAsync(tx => RequestSubscriptionAsync(tx, r, resendAfterMs, confirmationMail), ct);
+
+    private async Task<SubscriptionRequestResult> RequestSubscriptionAsync(
+        WriteTransaction tx, SubscriptionRequest r, long resendAfterMs, Func<SubscriberRow, long, long, OutboxMessage> confirmationMail)
     {
-        await using var tx = await db.BeginWriteAsync(ct);
         var subscriber = await UpsertSubscriberAsync(tx, r.Email, r.Name, r.Language, r.Now);
         var existing = await tx.Connection.QuerySingleOrDefaultAsync<SubscriptionRow>(
             "SELECT * FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @sid AND list_id = @ListId",
             new { OrgId, sid = subscriber.Id, r.ListId }, tx.Transaction);
         if (existing?.Status == "confirmed")
         {
-            await tx.CommitAsync(ct);
             return new SubscriptionRequestResult(subscriber.Id, existing.Id, "confirmed", false);
         }
         if (existing?.ConfirmationSentAt is { } sent && r.Now - sent < resendAfterMs && existing.RequestAt is not null)
         {
-            await tx.CommitAsync(ct);
             return new SubscriptionRequestResult(subscriber.Id, existing.Id, existing.Status, false);
         }
         long subscriptionId;
@@ -306,7 +307,6 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
                 new { OrgId, id = existing.Id, r.Now, r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.NoticeVersion }, tx.Transaction);
         }
         await EnqueueAsync(tx, confirmationMail(subscriber, subscriptionId, r.Now), r.Now);
-        await tx.CommitAsync(ct);
         return new SubscriptionRequestResult(subscriber.Id, subscriptionId, "pending", true);
     }
 
