@@ -39,6 +39,9 @@ public sealed class ImportStore(LupaDatabase db)
 {
     private const string Columns = "*";
 
+    // Waiting, or running under a lease that ran out (its worker died).
+    private const string Claimable = "status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < @now)";
+
     /// <summary>Creates an import job.</summary>
     public async Task<long> CreateAsync(ImportJobRow j, CancellationToken ct = default)
     {
@@ -89,14 +92,14 @@ public sealed class ImportStore(LupaDatabase db)
         await using (var c = await db.OpenAsync(ct))
         {
             var any = await c.ExecuteScalarAsync<long?>(
-                "SELECT id FROM imports WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < @now) LIMIT 1", new { now });
+                "SELECT id FROM imports WHERE " + Claimable + " LIMIT 1", new { now });
             if (any is null)
                 return null;
         }
         await using var tx = await db.BeginWriteAsync(ct);
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         var row = await tx.Connection.QuerySingleOrDefaultAsync<ImportJobRow>(
-            $"SELECT {Columns} FROM imports WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < @now)" +
+            $"SELECT {Columns} FROM imports WHERE {Claimable}" +
             (onlyId is null ? "" : " AND id = @onlyId") + " ORDER BY id LIMIT 1" + lockClause,
             new { now, onlyId }, tx.Transaction);
         if (row is null)
@@ -224,7 +227,7 @@ public sealed class ImportStore(LupaDatabase db)
                 else if (status != SubscriptionStatuses.Confirmed)
                     await cmd.ConfirmSubscriptionAsync(e.Id, listId, now, ct);
                 if (found)
-                    await cmd.InsertConsentAsync(e.Id, listId, row, job.Id, actor, now, onlyIfNew: true, ct);
+                    await cmd.InsertConsentOnceAsync(e.Id, listId, row, job.Id, actor, now, ct);
                 else
                     consents.Add((i, row.Address.Value, 0, listId));
             }
@@ -341,26 +344,25 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
             now, orgId, subscriberId, listId).ExecuteNonQueryAsync(ct);
 
     /// <summary>Appends the import's grant unless the same evidence is already recorded (importing a file twice changes nothing).</summary>
-    public Task InsertConsentAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, bool onlyIfNew, CancellationToken ct)
+    public Task InsertConsentOnceAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, CancellationToken ct)
     {
         var occurredAt = (row.Basis == ImportBasis.Customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds();
         var evidenceMethod = row.Basis == ImportBasis.Customer ? "customer" : row.Method;
         var basis = row.Basis == ImportBasis.Customer ? LegalBases.Customer : LegalBases.Consent;
         var text = row.Text;
         var hash = text is null ? null : ConsentWording.Hash(text);
-        const string Insert = """
+        return Bind(Command(
+            """
             INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
               evidence_method, legal_basis, import_id, actor, recorded_at)
             SELECT @org, @sid, @list, 'grant', 'import', @at, @ip, @source, @text, @hash, @evidence, @basis, @import, @actor, @now
-            """;
-        const string OnlyIfNew = """
-             WHERE NOT EXISTS (SELECT 1 FROM consent_records WHERE subscriber_id = @sid AND list_id = @list AND method = 'import'
+            WHERE NOT EXISTS (SELECT 1 FROM consent_records WHERE subscriber_id = @sid AND list_id = @list AND method = 'import'
               AND occurred_at = @at AND evidence_method = @evidence AND coalesce(source, '') = coalesce(@source, ''))
-            """;
-        return Bind(Command(onlyIfNew ? Insert + OnlyIfNew : Insert,
+            """,
             "org", "sid", "list", "at", "ip", "source", "text", "hash", "evidence", "basis", "import", "actor", "now"),
             orgId, subscriberId, listId, occurredAt, row.Ip, row.Source, text, hash, evidenceMethod, basis, importId, actor, now).ExecuteNonQueryAsync(ct);
     }
+
 
     public Task EnqueueAsync(OutboxMessage m, long dueAt, CancellationToken ct) =>
         Bind(Command(

@@ -362,9 +362,8 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     public async Task<SubscriptionRequestResult> AddConfirmedAsync(string email, string name, string language, long listId, NewConsentRecord consent, long now, CancellationToken ct = default, bool selfService = false)
     {
         await using var tx = await db.BeginWriteAsync(ct);
-        if (!selfService && EmailAddress.Parse(email) is { IsOk: true } parsed)
+        if (!selfService && SuppressionHash(email) is { } hash)
         {
-            var hash = SuppressionKey.For(db.SuppressionKey, parsed.Value!);
             var reason = await tx.Connection.ExecuteScalarAsync<string>(
                 "SELECT reason FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id IN (0, @listId) LIMIT 1", new { OrgId, hash, listId }, tx.Transaction);
             if (reason is not null)
@@ -440,13 +439,19 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return n > 0;
     }
 
-    // Only a keyed hash of the address is kept; list 0 would mean every list.
+    // The suppression list keeps only a keyed hash of the address.
+    private string? SuppressionHash(string? email) =>
+        email is not null && EmailAddress.Parse(email) is { IsOk: true } address ? SuppressionKey.For(db.SuppressionKey, address.Value!) : null;
+
+    private async Task<string?> SuppressionHashAsync(WriteTransaction tx, long subscriberId) =>
+        SuppressionHash(await tx.Connection.ExecuteScalarAsync<string>(
+            "SELECT email FROM subscribers WHERE org_id = @OrgId AND id = @subscriberId", new { OrgId, subscriberId }, tx.Transaction));
+
+    // List 0 would mean every list.
     private async Task SuppressAsync(WriteTransaction tx, long subscriberId, long listId, string reason, long now)
     {
-        var email = await tx.Connection.ExecuteScalarAsync<string>("SELECT email FROM subscribers WHERE org_id = @OrgId AND id = @subscriberId", new { OrgId, subscriberId }, tx.Transaction);
-        if (email is null || !EmailAddress.Parse(email).IsOk)
+        if (await SuppressionHashAsync(tx, subscriberId) is not { } hash)
             return;
-        var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(email).Value!);
         await tx.Connection.ExecuteAsync(
             "INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @hash, @listId, @reason, @now) ON CONFLICT (org_id, address_hash, list_id) DO NOTHING",
             new { OrgId, hash, listId, reason, now }, tx.Transaction);
@@ -455,10 +460,8 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     // A person who subscribes again themselves may: their own confirmation lifts an unsubscribe or erasure entry.
     private async Task LiftSuppressionAsync(WriteTransaction tx, long subscriberId, long listId)
     {
-        var email = await tx.Connection.ExecuteScalarAsync<string>("SELECT email FROM subscribers WHERE org_id = @OrgId AND id = @subscriberId", new { OrgId, subscriberId }, tx.Transaction);
-        if (email is null || !EmailAddress.Parse(email).IsOk)
+        if (await SuppressionHashAsync(tx, subscriberId) is not { } hash)
             return;
-        var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(email).Value!);
         await tx.Connection.ExecuteAsync(
             "DELETE FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND ((list_id = @listId AND reason = 'unsubscribed') OR (list_id = 0 AND reason = 'erased'))",
             new { OrgId, hash, listId }, tx.Transaction);

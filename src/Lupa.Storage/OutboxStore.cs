@@ -9,6 +9,9 @@ namespace Lupa.Storage;
 /// </summary>
 public sealed class OutboxStore(LupaDatabase db)
 {
+    // Not sent, not given up, due, and not leased to a live sender.
+    private const string Due = "sent_at IS NULL AND failed_at IS NULL AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now)";
+
     /// <summary>Claims up to <paramref name="limit"/> due messages for <paramref name="leaseMs"/> milliseconds.</summary>
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(int limit, long now, long leaseMs, CancellationToken ct = default)
     {
@@ -17,7 +20,7 @@ public sealed class OutboxStore(LupaDatabase db)
         await using (var c = await db.OpenAsync(ct))
         {
             var any = await c.ExecuteScalarAsync<long?>(
-                "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now) LIMIT 1", new { now });
+                "SELECT id FROM outbox WHERE " + Due + " LIMIT 1", new { now });
             if (any is null)
                 return [];
         }
@@ -25,7 +28,7 @@ public sealed class OutboxStore(LupaDatabase db)
         var lockClause = db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "";
         var rows = (await tx.Connection.QueryAsync<OutboxRow>(
             "SELECT id, org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, attempts, sent_at FROM outbox " +
-            "WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now) " +
+            "WHERE " + Due + " " +
             "ORDER BY due_at, id LIMIT @limit" + lockClause,
             new { now, limit }, tx.Transaction)).AsList();
         if (rows.Count > 0)

@@ -162,27 +162,23 @@ public static class LupaHost
     }
 
     /// <summary>Sets the key of the suppression list's address hashes: configured, or generated once and kept in the database.</summary>
-    public static async Task LoadSuppressionKeyAsync(LupaDatabase db, LupaOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.Secrets.SuppressionKey))
-        {
-            db.SuppressionKey = Convert.FromBase64String(options.Secrets.SuppressionKey);
-            return;
-        }
-        var stored = await new SystemStore(db).GetOrAddSettingAsync("suppression_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        db.SuppressionKey = Convert.FromBase64String(stored);
-    }
+    public static async Task LoadSuppressionKeyAsync(LupaDatabase db, LupaOptions options) =>
+        db.SuppressionKey = await LoadKeyAsync(db, options.Secrets.SuppressionKey, "Lupa:Secrets:SuppressionKey", "suppression_key", minimumBytes: 0);
 
-    private static async Task<byte[]> LoadLinkKeyAsync(LupaDatabase db, LupaOptions options)
+    private static Task<byte[]> LoadLinkKeyAsync(LupaDatabase db, LupaOptions options) =>
+        LoadKeyAsync(db, options.Secrets.LinkKey, "Lupa:Secrets:LinkKey", "link_key", minimumBytes: 32);
+
+    // A key from configuration (base64), else one generated at first start and kept in the database, so every node shares it.
+    private static async Task<byte[]> LoadKeyAsync(LupaDatabase db, string? configured, string configKey, string setting, int minimumBytes)
     {
-        if (!string.IsNullOrWhiteSpace(options.Secrets.LinkKey))
+        if (!string.IsNullOrWhiteSpace(configured))
         {
-            var key = Convert.FromBase64String(options.Secrets.LinkKey);
-            if (key.Length < 32)
-                throw new OptionsValidationException("Lupa:Secrets:LinkKey", typeof(SecretOptions), ["Lupa:Secrets:LinkKey must be at least 32 bytes (base64)."]);
+            var key = Convert.FromBase64String(configured);
+            if (key.Length < minimumBytes)
+                throw new OptionsValidationException(configKey, typeof(SecretOptions), [$"{configKey} must be at least {minimumBytes} bytes (base64)."]);
             return key;
         }
-        var stored = await new SystemStore(db).GetOrAddSettingAsync("link_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var stored = await new SystemStore(db).GetOrAddSettingAsync(setting, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         return Convert.FromBase64String(stored);
     }
 }

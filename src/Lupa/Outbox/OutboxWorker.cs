@@ -128,8 +128,8 @@ public sealed class OutboxWorker(
 /// </summary>
 public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> options, TimeProvider clock, ILogger<MailCatcherService> log) : IHostedService, IAsyncDisposable
 {
-    private readonly System.Threading.Channels.Channel<(CaughtMail Mail, TaskCompletionSource Done)> _queue =
-        System.Threading.Channels.Channel.CreateUnbounded<(CaughtMail, TaskCompletionSource)>(new() { SingleReader = true });
+    private readonly System.Threading.Channels.Channel<CaughtMail> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<CaughtMail>(new() { SingleReader = true });
     private MailCatcher? _catcher;
     private Task? _writer;
 
@@ -142,8 +142,7 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
         // The catcher answers 250 as soon as the message is queued for the batch writer, as a relay
         // does once it has the message: waiting for the database here would tie the sender's pace
         // to the form's writes. StopAsync drains the queue, so a graceful stop keeps every message.
-        _catcher = new MailCatcher(options.Value.MailCatcher.Port, (mail, ct) =>
-            _queue.Writer.WriteAsync((mail, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)), ct).AsTask());
+        _catcher = new MailCatcher(options.Value.MailCatcher.Port, (mail, ct) => _queue.Writer.WriteAsync(mail, ct).AsTask());
         await _catcher.StartAsync();
         log.LogInformation("Mail catcher listening on 127.0.0.1:{Port}", options.Value.MailCatcher.Port);
     }
@@ -151,7 +150,7 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
     private async Task WriteAsync()
     {
         var store = new SystemStore(db);
-        var batch = new List<(CaughtMail Mail, TaskCompletionSource Done)>();
+        var batch = new List<CaughtMail>();
         while (await _queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < 500 && _queue.Reader.TryRead(out var item))
@@ -160,21 +159,17 @@ public sealed class MailCatcherService(LupaDatabase db, IOptions<LupaOptions> op
             {
                 var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
                 var rows = new List<(long, string, string, string, string?, byte[])>();
-                foreach (var (mail, _) in batch)
+                foreach (var mail in batch)
                 {
                     var (subject, messageId) = Headers(mail.Mime);
                     foreach (var rcpt in mail.Recipients)
                         rows.Add((now, mail.MailFrom, rcpt, subject, messageId, mail.Mime));
                 }
                 await store.AddCaughtMessagesAsync(rows);
-                foreach (var (_, done) in batch)
-                    done.TrySetResult();
             }
             catch (Exception e)
             {
                 log.LogError(e, "The mail catcher could not store {Count} messages", batch.Count);
-                foreach (var (_, done) in batch)
-                    done.TrySetException(e);
             }
             batch.Clear();
         }
