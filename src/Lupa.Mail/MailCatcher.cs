@@ -10,6 +10,25 @@ namespace Lupa.Mail;
 /// <summary>A message the catcher received: the envelope and the bytes as sent.</summary>
 public sealed record CaughtMail(string MailFrom, IReadOnlyList<string> Recipients, byte[] Mime);
 
+/// <summary>What a listener answers to a message: for the catcher always accept; test relays also refuse or hang up.</summary>
+public enum ListenerAnswer
+{
+    /// <summary>250: taken.</summary>
+    Accept,
+
+    /// <summary>421: the service is closing; try later.</summary>
+    ServiceClosing421,
+
+    /// <summary>451: a local error; try later.</summary>
+    LocalError451,
+
+    /// <summary>550: refused for good.</summary>
+    Refuse550,
+
+    /// <summary>The connection is dropped without an answer; the message is not taken.</summary>
+    Drop,
+}
+
 /// <summary>
 /// The embedded mail catcher: an SMTP listener on 127.0.0.1 that hands every message it receives
 /// to a store, so double opt-in can be tried with no mail server at all.
@@ -22,6 +41,16 @@ public sealed class MailCatcher : IAsyncDisposable
 
     /// <summary>Creates a catcher listening on 127.0.0.1 at <paramref name="port"/>.</summary>
     public MailCatcher(int port, Func<CaughtMail, CancellationToken, Task> store)
+        : this(port, async (mail, ct) =>
+        {
+            await store(mail, ct);
+            return ListenerAnswer.Accept;
+        })
+    {
+    }
+
+    /// <summary>Creates a listener on 127.0.0.1 at <paramref name="port"/> whose store decides the answer to each message.</summary>
+    public MailCatcher(int port, Func<CaughtMail, CancellationToken, Task<ListenerAnswer>> store)
     {
         Port = port;
         var options = new SmtpServerOptionsBuilder()
@@ -100,7 +129,7 @@ public sealed class MailCatcher : IAsyncDisposable
         }
     }
 
-    private sealed class CatcherStore(Func<CaughtMail, CancellationToken, Task> store) : MessageStore
+    private sealed class CatcherStore(Func<CaughtMail, CancellationToken, Task<ListenerAnswer>> store) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
@@ -108,8 +137,21 @@ public sealed class MailCatcher : IAsyncDisposable
                 transaction.From is null ? "" : Address(transaction.From),
                 transaction.To.Select(Address).ToList(),
                 buffer.ToArray());
-            await store(mail, cancellationToken);
-            return SmtpResponse.Ok;
+            var answer = await store(mail, cancellationToken);
+            if (answer == ListenerAnswer.Drop)
+            {
+                // Closing the session's pipe closes the socket before any answer is written.
+                context.Pipe.Dispose();
+                throw new IOException("the connection was dropped");
+            }
+            return answer switch
+            {
+                ListenerAnswer.Accept => SmtpResponse.Ok,
+                ListenerAnswer.ServiceClosing421 => new SmtpResponse((SmtpReplyCode)421, "4.3.2 try again later"),
+                ListenerAnswer.LocalError451 => new SmtpResponse((SmtpReplyCode)451, "4.3.0 local error, try again"),
+                ListenerAnswer.Refuse550 => new SmtpResponse((SmtpReplyCode)550, "5.1.1 no such user"),
+                _ => throw new InvalidOperationException($"no such answer: {answer}"),
+            };
         }
 
         private static string Address(IMailbox m) => string.IsNullOrEmpty(m.Host) ? m.User : m.User + "@" + m.Host;

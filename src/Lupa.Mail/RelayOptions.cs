@@ -3,6 +3,15 @@ namespace Lupa.Mail;
 /// <summary>How Lupa reaches an SMTP relay.</summary>
 public sealed class RelayOptions
 {
+    /// <summary>A name for logs and the admin UI; the host when empty.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Share of the campaign traffic this relay takes relative to the others.</summary>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>Most messages a second to this relay; 0 for no limit.</summary>
+    public int MaxPerSecond { get; set; }
+
     /// <summary>Host name or address; empty means no relay (the mail catcher takes the mail).</summary>
     public string? Host { get; set; }
 

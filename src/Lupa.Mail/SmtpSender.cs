@@ -23,6 +23,9 @@ public enum DeliveryStatus
 /// <summary>The result of one delivery attempt, with the relay's own words on failure.</summary>
 public readonly record struct DeliveryResult(DeliveryStatus Status, string? Detail)
 {
+    /// <summary>The relay could not be reached at all (no connection, greeting or login), so another relay may take the message.</summary>
+    public bool Unreachable { get; init; }
+
     /// <summary>Accepted.</summary>
     public static readonly DeliveryResult Ok = new(DeliveryStatus.Accepted, null);
 }
@@ -47,6 +50,9 @@ public sealed class SmtpSender : IAsyncDisposable
         _slots = new SemaphoreSlim(Math.Max(1, relay.MaxConnections));
     }
 
+    /// <summary>The relay's settings.</summary>
+    public RelayOptions Relay => _relay;
+
     /// <summary>Sends an already built message to one recipient with the given envelope sender.</summary>
     public async Task<DeliveryResult> SendAsync(MimeMessage message, string mailFrom, string rcptTo, CancellationToken ct)
     {
@@ -54,7 +60,14 @@ public sealed class SmtpSender : IAsyncDisposable
         SmtpClient? client = null;
         try
         {
-            client = await RentAsync(ct);
+            try
+            {
+                client = await RentAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return new DeliveryResult(DeliveryStatus.Transient, e.Message) { Unreachable = true };
+            }
             await client.SendAsync(message, MailboxAddress.Parse(mailFrom), [MailboxAddress.Parse(rcptTo)], ct);
             _idle.Writer.TryWrite(client);
             client = null;
@@ -89,6 +102,29 @@ public sealed class SmtpSender : IAsyncDisposable
             if (client is not null)
                 await DiscardAsync(client);
             _slots.Release();
+        }
+    }
+
+    /// <summary>Whether the relay answers: a connection is made (or an idle one checked) with a NOOP.</summary>
+    public async Task<bool> ProbeAsync(CancellationToken ct)
+    {
+        SmtpClient? client = null;
+        try
+        {
+            client = await RentAsync(ct);
+            await client.NoOpAsync(ct);
+            _idle.Writer.TryWrite(client);
+            client = null;
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            if (client is not null)
+                await DiscardAsync(client);
         }
     }
 

@@ -68,6 +68,15 @@ public sealed class LupaDatabase : IDisposable
     /// <summary>True on PostgreSQL, where row locks with SKIP LOCKED let several nodes share work.</summary>
     public bool IsPostgres => Provider == DatabaseProvider.Postgres;
 
+    /// <summary>
+    /// The right-hand side of "column IN a set of ids" passed as one parameter: an array on PostgreSQL,
+    /// a JSON array read by json_each on SQLite. Pair it with <see cref="IdsValue"/>.
+    /// </summary>
+    public string InIds(string parameter) => IsPostgres ? $"= ANY(@{parameter})" : $"IN (SELECT value FROM json_each(@{parameter}))";
+
+    /// <summary>The parameter value for <see cref="InIds"/>.</summary>
+    public object IdsValue(IEnumerable<long> ids) => IsPostgres ? ids.ToArray() : System.Text.Json.JsonSerializer.Serialize(ids);
+
     /// <summary>Parses the configuration value of <c>Lupa:Database:Provider</c>.</summary>
     public static DatabaseProvider ParseProvider(string? value) => value?.Trim().ToLowerInvariant() switch
     {

@@ -497,8 +497,8 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
 
     private Task EnqueueAsync(WriteTransaction tx, OutboxMessage m, long now) =>
         tx.Connection.ExecuteAsync(
-            "INSERT INTO outbox (org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, created_at, due_at) VALUES (@OrgId, @Purpose, @MessageId, @MailFrom, @RcptTo, @Mime, @RenderRef, @now, @now)",
-            new { OrgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, m.RenderRef, now }, tx.Transaction);
+            "INSERT INTO outbox (org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, legal_basis, created_at, due_at) VALUES (@OrgId, @Purpose, @MessageId, @MailFrom, @RcptTo, @Mime, @RenderRef, @LegalBasis, @now, @now)",
+            new { OrgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, m.RenderRef, m.LegalBasis, now }, tx.Transaction);
 
     /// <summary>Queues a system mail on its own.</summary>
     public async Task EnqueueAsync(OutboxMessage m, long now, CancellationToken ct = default)

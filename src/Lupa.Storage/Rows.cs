@@ -172,6 +172,9 @@ public sealed record OutboxMessage(string Purpose, string MessageId, string Mail
 
     /// <summary>For a message rendered at send time (empty <see cref="Mime"/>): what to render.</summary>
     public string? RenderRef { get; init; }
+
+    /// <summary>For transactional mail: the legal basis it is sent under.</summary>
+    public string? LegalBasis { get; init; }
 }
 
 public sealed class CaughtMessageRow
@@ -230,4 +233,78 @@ public sealed class ExportRow
     public string Language { get; init; } = "";
     public string Attributes { get; init; } = "{}";
     public long? ConfirmedAt { get; init; }
+}
+
+public sealed class CampaignRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Name { get; init; } = "";
+    public string ListIds { get; init; } = "[]";
+    public string Segment { get; init; } = "";
+    public string FromName { get; init; } = "";
+    public string FromAddress { get; init; } = "";
+    public string? ReplyTo { get; init; }
+    public string Subject { get; init; } = "";
+    public string Preheader { get; init; } = "";
+    public string Body { get; init; } = "";
+    public string BodyFormat { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? StatusReason { get; init; }
+    public long AutoPaused { get; init; }
+    public long? ScheduledAt { get; init; }
+    public string? TimeZone { get; init; }
+    public long CreatedAt { get; init; }
+    public long UpdatedAt { get; init; }
+    public long? StartedAt { get; init; }
+    public long? FinishedAt { get; init; }
+    public long Total { get; init; }
+    public long Sent { get; init; }
+    public long Failed { get; init; }
+    public long Skipped { get; init; }
+
+    public long[] ListIdArray() => System.Text.Json.JsonSerializer.Deserialize<long[]>(ListIds) ?? [];
+}
+
+public sealed class SenderDomainRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Domain { get; init; } = "";
+    public string Selector { get; init; } = "";
+    public string Algorithm { get; init; } = "";
+    public string PrivateKey { get; init; } = "";
+    public long CreatedAt { get; init; }
+}
+
+public sealed class OrganisationLayoutRow
+{
+    public string Name { get; init; } = "";
+    public string Slug { get; init; } = "";
+    public string PostalAddress { get; init; } = "";
+    public string? BrandColour { get; init; }
+    public string? CustomLayout { get; init; }
+}
+
+/// <summary>A claimed recipient with what its message needs.</summary>
+public sealed class ClaimedRecipient
+{
+    public long SubscriberId { get; init; }
+    public int Attempts { get; init; }
+    public string? Email { get; init; }
+    public string? Name { get; init; }
+    public string? Language { get; init; }
+    public string? Attributes { get; init; }
+    /// <summary>Still confirmed on one of the campaign's lists, not restricted, not suppressed.</summary>
+    public bool Wanted { get; init; }
+}
+
+public sealed class CampaignRecipientRow
+{
+    public long SubscriberId { get; init; }
+    public string? Email { get; init; }
+    public int State { get; init; }
+    public int Attempts { get; init; }
+    public long? SentAt { get; init; }
+    public string? LastError { get; init; }
 }

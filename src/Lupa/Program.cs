@@ -41,6 +41,7 @@ public static class Program
         root.Subcommands.Add(OrganisationsCommand());
         root.Subcommands.Add(OperatorCommand());
         Lupa.Imports.ImportCommands.Add(root);
+        Lupa.Campaigns.CampaignCommands.Add(root);
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -70,6 +70,9 @@ public static class LupaHost
         services.AddSingleton(sp => new LinkTokens(linkKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PublicLinks>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<Lupa.Campaigns.CampaignSignal>();
+        services.AddSingleton<Lupa.Campaigns.CampaignMailFactory>();
+        services.AddSingleton<Lupa.Campaigns.CampaignService>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<FormRateLimiter>();
@@ -79,11 +82,15 @@ public static class LupaHost
         services.AddSingleton<Lupa.Imports.ImportRunner>();
         services.AddSingleton<Lupa.Lists.ListExport>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
+        // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddHostedService<MailCatcherService>();
         if (options.Outbox.Enabled)
             services.AddHostedService<OutboxWorker>();
         if (options.Imports.WorkerEnabled)
             services.AddHostedService<Lupa.Imports.ImportWorker>();
+        if (options.Campaigns.WorkerEnabled)
+            services.AddHostedService<Lupa.Campaigns.CampaignSender>();
 
         // Finnish letters stay letters in pages instead of numeric entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
@@ -158,6 +165,8 @@ public static class LupaHost
         SubscribersApi.Map(api);
         PrivacyNoticeApi.Map(api);
         ImportsApi.Map(api);
+        CampaignsApi.Map(api);
+        SendingApi.Map(api);
         return app;
     }
 

@@ -40,6 +40,15 @@ public sealed class LupaOptions
     /// <summary>Imports.</summary>
     public ImportOptions Imports { get; set; } = new();
 
+    /// <summary>Campaign sending.</summary>
+    public CampaignOptions Campaigns { get; set; } = new();
+
+    /// <summary>
+    /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
+    /// (or the mail catcher when no relay is set).
+    /// </summary>
+    public List<RelayOptions> Relays { get; set; } = [];
+
     /// <summary>Folder for uploaded import files; must be shared by every node that runs imports.</summary>
     public string DataPath { get; set; } = "lupa-data";
 }
@@ -143,4 +152,56 @@ public sealed class OutboxOptions
     /// <summary>Messages claimed per batch.</summary>
     [Range(1, 10000)]
     public int BatchSize { get; set; } = 200;
+}
+
+/// <summary><c>Lupa:Campaigns</c>.</summary>
+public sealed class CampaignOptions
+{
+    /// <summary>Send campaigns from this node.</summary>
+    public bool WorkerEnabled { get; set; } = true;
+
+    /// <summary>Recipients claimed per batch.</summary>
+    [Range(1, 10000)]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Messages sent at once by this node; 0 for the relays' connection limits added up.</summary>
+    [Range(0, 1024)]
+    public int Concurrency { get; set; }
+
+    /// <summary>How long a claimed recipient stays with this node; when a node dies, others take its recipients after this.</summary>
+    [Range(1, 3600)]
+    public int LeaseSeconds { get; set; } = 120;
+
+    /// <summary>The first wait after a 4xx answer or a dropped connection; it doubles each try, with jitter.</summary>
+    [Range(0.01, 86400)]
+    public double RetryBaseSeconds { get; set; } = 60;
+
+    /// <summary>Tries before a recipient that keeps getting 4xx answers is given up.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Sends looked at when deciding the relay is down.</summary>
+    [Range(10, 100000)]
+    public int FailureWindow { get; set; } = 100;
+
+    /// <summary>Share of failed sends in the window that pauses the campaign until a relay answers again.</summary>
+    [Range(0.05, 1)]
+    public double PauseFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Seconds between checks whether a relay answers again, for a campaign paused by failures.</summary>
+    [Range(1, 3600)]
+    public int ProbeSeconds { get; set; } = 15;
+
+    /// <summary>The domain of the VERP return address; by default the sender's own domain.</summary>
+    public string? ReturnPathDomain { get; set; }
+
+    /// <summary>Sign campaign mail with DKIM; turn off where the relay signs.</summary>
+    public bool DkimSigning { get; set; } = true;
+
+    /// <summary>The DKIM selector for new sender domains' keys.</summary>
+    public string DkimSelector { get; set; } = "lupa";
+
+    /// <summary>Subscribers the compliance check renders the template for.</summary>
+    [Range(1, 1000000)]
+    public int CheckRenderSample { get; set; } = 1000;
 }

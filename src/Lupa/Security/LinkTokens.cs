@@ -15,6 +15,9 @@ public enum LinkPurpose : byte
 
     /// <summary>Open the preference centre (/p/).</summary>
     Preferences = (byte)'p',
+
+    /// <summary>Unsubscribe from every list a campaign went to (/u/): the id is the subscriber, the stamp the campaign.</summary>
+    UnsubscribeCampaign = (byte)'U',
 }
 
 /// <summary>The facts a link carries.</summary>

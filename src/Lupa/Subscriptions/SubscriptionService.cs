@@ -223,14 +223,34 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>Unsubscribes the holder of an unsubscribe link. Returns the link problem, the org and the subscription id.</summary>
-    public async Task<(LinkProblem Problem, long OrgId, long SubscriptionId, bool Changed)> UnsubscribeAsync(string token, string method, string? ip, string? userAgent, CancellationToken ct)
+    public async Task<(LinkProblem Problem, long OrgId, bool Changed)> UnsubscribeAsync(string token, string method, string? ip, string? userAgent, CancellationToken ct)
     {
-        var problem = tokens.Read(token, LinkPurpose.Unsubscribe, out var claims);
+        var (problem, orgId, subscriptionIds) = await ReadUnsubscribeAsync(token, ct);
         if (problem != LinkProblem.None)
-            return (problem, 0, 0, false);
+            return (problem, 0, false);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var changed = await For(claims.OrgId).UnsubscribeAsync(claims.Id, method, ip, Truncate(userAgent, 512), null, now, ct);
-        return (LinkProblem.None, claims.OrgId, claims.Id, changed);
+        var changed = false;
+        foreach (var id in subscriptionIds)
+            changed |= await For(orgId).UnsubscribeAsync(id, method, ip, Truncate(userAgent, 512), null, now, ct);
+        return (LinkProblem.None, orgId, changed);
+    }
+
+    /// <summary>
+    /// The subscriptions an unsubscribe link ends: the one of a confirmation or system mail, or every
+    /// subscription on the lists a campaign went to.
+    /// </summary>
+    public async Task<(LinkProblem Problem, long OrgId, IReadOnlyList<long> SubscriptionIds)> ReadUnsubscribeAsync(string token, CancellationToken ct)
+    {
+        if (tokens.Read(token, LinkPurpose.Unsubscribe, out var claims) == LinkProblem.None)
+            return (LinkProblem.None, claims.OrgId, [claims.Id]);
+        var problem = tokens.Read(token, LinkPurpose.UnsubscribeCampaign, out claims);
+        if (problem != LinkProblem.None)
+            return (problem, 0, []);
+        var campaign = await new CampaignStore(db, claims.OrgId).GetAsync(claims.Stamp, ct);
+        var lists = campaign?.ListIdArray() ?? [];
+        var subscriptions = await For(claims.OrgId).ListSubscriptionsAsync(claims.Id, ct);
+        var ids = subscriptions.Where(s => lists.Contains(s.ListId)).Select(s => s.Id).ToList();
+        return ids.Count == 0 ? (LinkProblem.Forged, 0, []) : (LinkProblem.None, claims.OrgId, ids);
     }
 
     /// <summary>Reads an unsubscribe or preferences link without acting on it.</summary>

@@ -1,6 +1,7 @@
 using Lupa.Domain;
 using Lupa.Hosting;
 using Lupa.Security;
+using Lupa.Storage;
 using Lupa.Subscriptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -24,19 +25,33 @@ public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLi
 
     private async Task<bool> LoadAsync(string token, CancellationToken ct)
     {
-        if (subscriptions.Read(token, LinkPurpose.Unsubscribe, out var claims) != LinkProblem.None)
+        var (problem, orgId, subscriptionIds) = await subscriptions.ReadUnsubscribeAsync(token, ct);
+        if (problem != LinkProblem.None)
             return false;
-        var store = subscriptions.For(claims.OrgId);
-        var subscription = await store.GetSubscriptionAsync(claims.Id, ct);
-        if (subscription is null)
+        var store = subscriptions.For(orgId);
+        var names = new List<string>();
+        var done = true;
+        SubscriberRow? subscriber = null;
+        ListRow? first = null;
+        foreach (var id in subscriptionIds)
+        {
+            var subscription = await store.GetSubscriptionAsync(id, ct);
+            if (subscription is null)
+                continue;
+            subscriber ??= await store.GetSubscriberAsync(subscription.SubscriberId, ct);
+            var list = await store.GetListAsync(subscription.ListId, ct);
+            first ??= list;
+            if (list is not null)
+                names.Add(list.Name);
+            done &= subscription.Status == SubscriptionStatuses.Unsubscribed;
+        }
+        if (subscriber is null)
             return false;
-        var subscriber = await store.GetSubscriberAsync(subscription.SubscriberId, ct);
-        var list = await store.GetListAsync(subscription.ListId, ct);
-        Text = PublicText.For(list?.Language);
-        Email = subscriber?.Email ?? "";
-        ListName = list?.Name ?? "";
-        Done = subscription.Status == SubscriptionStatuses.Unsubscribed;
-        PreferencesUrl = links.Preferences(claims.OrgId, subscription.SubscriberId);
+        Text = PublicText.For(first?.Language);
+        Email = subscriber.Email;
+        ListName = string.Join(", ", names);
+        Done = done;
+        PreferencesUrl = links.Preferences(orgId, subscriber.Id);
         return true;
     }
 
@@ -53,7 +68,7 @@ public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLi
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken ct)
     {
         var form = Request.HasFormContentType ? await Request.ReadFormAsync(ct) : null;
-        var (problem, _, _, _) = await subscriptions.UnsubscribeAsync(
+        var (problem, _, _) = await subscriptions.UnsubscribeAsync(
             token, ConsentMethods.Unsubscribe, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent, ct);
         if (problem != LinkProblem.None)
         {

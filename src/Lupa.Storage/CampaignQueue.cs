@@ -1,0 +1,225 @@
+using Dapper;
+
+namespace Lupa.Storage;
+
+/// <summary>What a sender learnt about one recipient.</summary>
+public readonly record struct RecipientResult(long SubscriberId, RecipientOutcome Outcome, string? Detail = null, long RetryAt = 0);
+
+/// <summary>How one recipient's turn ended.</summary>
+public enum RecipientOutcome
+{
+    /// <summary>The relay accepted the message.</summary>
+    Sent,
+
+    /// <summary>Never to be sent: a 5xx answer, a template error, or too many tries.</summary>
+    Failed,
+
+    /// <summary>To be tried again at <see cref="RecipientResult.RetryAt"/>.</summary>
+    Retry,
+
+    /// <summary>No longer wanted when its turn came (unsubscribed, suppressed, restricted, erased).</summary>
+    Skipped,
+
+    /// <summary>Not really tried (the campaign was paused, the node is stopping, no relay could be reached): back to the queue, due at <see cref="RecipientResult.RetryAt"/> (0 for at once), without counting a try.</summary>
+    Released,
+}
+
+/// <summary>
+/// The send queue of every organisation's campaigns, for the sending workers of all nodes. Recipients
+/// are claimed in batches under a lease (with FOR UPDATE SKIP LOCKED on PostgreSQL, so nodes never
+/// take the same rows); a recipient whose node died is claimable again when its lease runs out.
+/// </summary>
+public sealed class CampaignQueue(LupaDatabase db)
+{
+    private const string Claimable = "campaign_id = @campaignId AND state = 0 AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now)";
+
+    /// <summary>The organisation a campaign belongs to, or null when there is no such campaign (for the operator's terminal verbs).</summary>
+    public async Task<long?> OrganisationOfAsync(long campaignId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>("SELECT org_id FROM campaigns WHERE id = @campaignId", new { campaignId });
+    }
+
+    /// <summary>Campaigns whose scheduled time has come.</summary>
+    public async Task<IReadOnlyList<CampaignRow>> DueScheduledAsync(long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<CampaignRow>("SELECT * FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= @now ORDER BY scheduled_at", new { now })).AsList();
+    }
+
+    /// <summary>Campaigns being sent, and those paused by the relay's failures (to be resumed when it answers).</summary>
+    public async Task<IReadOnlyList<CampaignRow>> ActiveAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<CampaignRow>("SELECT * FROM campaigns WHERE status = 'sending' OR (status = 'paused' AND auto_paused = 1) ORDER BY id")).AsList();
+    }
+
+    /// <summary>The campaign's status now (it may have been paused or cancelled by anyone).</summary>
+    public async Task<string?> StatusAsync(long campaignId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<string?>("SELECT status FROM campaigns WHERE id = @campaignId", new { campaignId });
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due recipients for <paramref name="leaseMs"/>, with what
+    /// their message needs and whether they still want it.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(CampaignRow campaign, int limit, long now, long leaseMs, CancellationToken ct = default)
+    {
+        var campaignId = campaign.Id;
+        var leaseUntil = now + leaseMs;
+        var lists = db.IdsValue(campaign.ListIdArray());
+        var wanted = $"""
+            p.restricted_at IS NULL AND p.suppressed_at IS NULL AND EXISTS (SELECT 1 FROM subscriptions s
+              WHERE s.subscriber_id = p.id AND s.status = 'confirmed' AND s.list_id {db.InIds("lists")})
+            """;
+        await using var tx = await db.BeginWriteAsync(ct);
+        IReadOnlyList<ClaimedRecipient> rows;
+        if (db.IsPostgres)
+        {
+            rows = (await tx.Connection.QueryAsync<ClaimedRecipient>(
+                $"""
+                WITH claimed AS (
+                  UPDATE campaign_recipients r SET lease_until = @leaseUntil, attempts = r.attempts + 1
+                  WHERE r.campaign_id = @campaignId AND r.subscriber_id IN (
+                    SELECT subscriber_id FROM campaign_recipients WHERE {Claimable}
+                    ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED)
+                  RETURNING r.subscriber_id, r.attempts)
+                SELECT k.subscriber_id, k.attempts, p.email, p.name, p.language, p.attributes,
+                  COALESCE(({wanted}), false) AS wanted
+                FROM claimed k LEFT JOIN subscribers p ON p.id = k.subscriber_id
+                ORDER BY k.subscriber_id
+                """,
+                new { campaignId, now, leaseUntil, limit, lists }, tx.Transaction)).AsList();
+        }
+        else
+        {
+            var ids = (await tx.Connection.QueryAsync<long>(
+                $"SELECT subscriber_id FROM campaign_recipients WHERE {Claimable} ORDER BY subscriber_id LIMIT @limit",
+                new { campaignId, now, limit }, tx.Transaction)).AsList();
+            if (ids.Count == 0)
+                return [];
+            var idSet = db.IdsValue(ids);
+            await tx.Connection.ExecuteAsync(
+                $"UPDATE campaign_recipients SET lease_until = @leaseUntil, attempts = attempts + 1 WHERE campaign_id = @campaignId AND subscriber_id {db.InIds("ids")}",
+                new { leaseUntil, campaignId, ids = idSet }, tx.Transaction);
+            rows = (await tx.Connection.QueryAsync<ClaimedRecipient>(
+                $"""
+                SELECT r.subscriber_id, r.attempts, p.email, p.name, p.language, p.attributes,
+                  COALESCE(({wanted}), 0) AS wanted
+                FROM campaign_recipients r LEFT JOIN subscribers p ON p.id = r.subscriber_id
+                WHERE r.campaign_id = @campaignId AND r.subscriber_id {db.InIds("ids")}
+                ORDER BY r.subscriber_id
+                """,
+                new { campaignId, ids = idSet, lists }, tx.Transaction)).AsList();
+        }
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// Writes a batch of results, the campaign's counters and a progress entry in one transaction.
+    /// Sent recipients are written in one statement; the rest (rare) one each.
+    /// </summary>
+    public async Task RecordAsync(long campaignId, IReadOnlyList<RecipientResult> results, long now, CancellationToken ct = default)
+    {
+        if (results.Count == 0)
+            return;
+        var sent = results.Where(r => r.Outcome == RecipientOutcome.Sent).Select(r => r.SubscriberId).ToList();
+        var failed = results.Count(r => r.Outcome == RecipientOutcome.Failed);
+        var skipped = results.Count(r => r.Outcome == RecipientOutcome.Skipped);
+        await using var tx = await db.BeginWriteAsync(ct);
+        if (sent.Count > 0)
+        {
+            await tx.Connection.ExecuteAsync(
+                $"UPDATE campaign_recipients SET state = 1, sent_at = @now, lease_until = NULL, last_error = NULL WHERE campaign_id = @campaignId AND subscriber_id {db.InIds("ids")}",
+                new { now, campaignId, ids = db.IdsValue(sent) }, tx.Transaction);
+        }
+        var others = results.Where(r => r.Outcome != RecipientOutcome.Sent).Select(r => new
+        {
+            campaignId,
+            r.SubscriberId,
+            state = r.Outcome switch { RecipientOutcome.Failed => 2, RecipientOutcome.Skipped => 3, _ => 0 },
+            due = r.Outcome is RecipientOutcome.Retry or RecipientOutcome.Released ? r.RetryAt : 0,
+            // A release gives the try back: it was never made.
+            back = r.Outcome == RecipientOutcome.Released ? 1 : 0,
+            error = r.Detail,
+        }).ToList();
+        if (others.Count > 0)
+        {
+            await tx.Connection.ExecuteAsync(
+                """
+                UPDATE campaign_recipients SET state = @state, due_at = @due, lease_until = NULL, attempts = attempts - @back,
+                  last_error = COALESCE(@error, last_error)
+                WHERE campaign_id = @campaignId AND subscriber_id = @SubscriberId
+                """,
+                others, tx.Transaction);
+        }
+        if (sent.Count + failed + skipped > 0)
+        {
+            await tx.Connection.ExecuteAsync(
+                "UPDATE campaigns SET sent = sent + @s, failed = failed + @f, skipped = skipped + @k WHERE id = @campaignId",
+                new { s = sent.Count, f = failed, k = skipped, campaignId }, tx.Transaction);
+            await tx.Connection.ExecuteAsync(
+                "INSERT INTO campaign_progress (campaign_id, at, sent, failed) VALUES (@campaignId, @now, @s, @f)",
+                new { campaignId, now, s = sent.Count, f = failed }, tx.Transaction);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Marks the campaign sent when no recipient is left queued. Returns true when it did. A
+    /// recipient waiting for a retry is still queued, so the campaign stays sending until it is done.
+    /// </summary>
+    public async Task<bool> FinishIfDoneAsync(long campaignId, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var changed = await tx.Connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET status = 'sent', finished_at = @now, updated_at = @now
+            WHERE id = @campaignId AND status = 'sending'
+              AND NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = @campaignId AND state = 0)
+            """,
+            new { campaignId, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return changed > 0;
+    }
+
+    /// <summary>The earliest time a queued recipient becomes due, or null when none is queued.</summary>
+    public async Task<long?> NextDueAsync(long campaignId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>(
+            "SELECT min(CASE WHEN lease_until IS NOT NULL AND lease_until > due_at THEN lease_until ELSE due_at END) FROM campaign_recipients WHERE campaign_id = @campaignId AND state = 0",
+            new { campaignId });
+    }
+
+    /// <summary>Pauses (by the relay's failures) or resumes a campaign paused that way.</summary>
+    public async Task<bool> SetAutoPausedAsync(long campaignId, bool paused, string? reason, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var changed = await tx.Connection.ExecuteAsync(
+            paused
+                ? "UPDATE campaigns SET status = 'paused', auto_paused = 1, status_reason = @reason, updated_at = @now WHERE id = @campaignId AND status = 'sending'"
+                : "UPDATE campaigns SET status = 'sending', auto_paused = 0, status_reason = NULL, updated_at = @now WHERE id = @campaignId AND status = 'paused' AND auto_paused = 1",
+            new { campaignId, reason, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return changed > 0;
+    }
+
+    /// <summary>The organisation-wide suppression hashes of an organisation (hard bounces, complaints, objections, erasures).</summary>
+    public async Task<HashSet<string>> OrganisationSuppressionsAsync(long orgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<string>("SELECT address_hash FROM suppressions WHERE org_id = @orgId AND list_id = 0", new { orgId })).ToHashSet();
+    }
+
+    /// <summary>Whether an address (by its suppression hash) hard-bounced for the organisation.</summary>
+    public async Task<bool> IsHardBouncedAsync(long orgId, string addressHash, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>(
+            "SELECT 1 FROM suppressions WHERE org_id = @orgId AND address_hash = @addressHash AND reason = 'hard_bounce' LIMIT 1", new { orgId, addressHash }) is not null;
+    }
+}
