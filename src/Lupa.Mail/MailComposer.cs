@@ -41,15 +41,6 @@ public sealed class MailSpec
 
     /// <summary>A Message-ID chosen beforehand (without angle brackets); otherwise one is generated.</summary>
     public string? MessageId { get; init; }
-
-    /// <summary>Where replies go, when not to the sender.</summary>
-    public string? ReplyTo { get; init; }
-
-    /// <summary>The List-Id header's value (RFC 2919), such as <c>"News" &lt;news.acme.example&gt;</c>.</summary>
-    public string? ListId { get; init; }
-
-    /// <summary>The Feedback-ID header, which mailbox providers' feedback loops report back.</summary>
-    public string? FeedbackId { get; init; }
 }
 
 /// <summary>Builds MIME messages; values with line breaks can never add a header.</summary>
@@ -64,14 +55,8 @@ public static class MailComposer
         message.Subject = OneLine(spec.Subject);
         message.Date = DateTimeOffset.UtcNow;
         message.MessageId = spec.MessageId ?? MimeKit.Utils.MimeUtils.GenerateMessageId(spec.MessageIdDomain);
-        if (!string.IsNullOrEmpty(spec.ReplyTo))
-            message.ReplyTo.Add(MailboxAddress.Parse(OneLine(spec.ReplyTo)));
         if (spec.Language is not null)
             message.Headers.Add("Content-Language", OneLine(spec.Language));
-        if (spec.ListId is not null)
-            message.Headers.Add(HeaderId.ListId, OneLine(spec.ListId));
-        if (spec.FeedbackId is not null)
-            message.Headers.Add("Feedback-ID", OneLine(spec.FeedbackId));
         if (spec.UnsubscribeUrl is not null)
         {
             var value = "<" + OneLine(spec.UnsubscribeUrl) + ">";

@@ -215,13 +215,13 @@ public static class SendingApi
         if (!mail.IsOk)
             return ApiBody.Invalid("body", mail.Reason!);
         var attributes = System.Text.Json.JsonSerializer.Serialize(input.Data ?? []);
+        var messageId = MimeKit.Utils.MimeUtils.GenerateMessageId(domain);
         var built = mail.Value!.Build(new CampaignRecipient(subscriber?.Id ?? 0, to.Value.Value, input.Name ?? subscriber?.Name ?? "", subscriber?.Language ?? "en", attributes),
-            transactional: true);
+            transactional: true, messageId: messageId);
         if (!built.IsOk)
             return ApiBody.Invalid("body", built.Reason!);
-        var message = built.Value!;
-        await store.EnqueueAsync(new OutboxMessage("transactional", message.MessageId!, fields.FromAddress, to.Value.Value, MailComposer.ToBytes(message)) { LegalBasis = basis }, s.Now(), ct);
+        await store.EnqueueAsync(new OutboxMessage("transactional", messageId, fields.FromAddress, to.Value.Value, MailComposer.ToBytes(built.Value!)) { LegalBasis = basis }, s.Now(), ct);
         signal.Notify();
-        return TypedResults.Accepted($"/api/v1/transactional", new TransactionalDto(message.MessageId!, "queued"));
+        return TypedResults.Accepted($"/api/v1/transactional", new TransactionalDto(messageId, "queued"));
     }
 }

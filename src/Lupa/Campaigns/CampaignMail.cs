@@ -31,9 +31,8 @@ public sealed class CampaignMail
     private readonly string _orgSlug;
     private readonly string _senderDomain;
     private readonly string _returnDomain;
-    private readonly string _listId;
-    private readonly string _feedbackId;
-    private readonly string _unsubscribeMailto;
+    private readonly PersonalisedMessageWriter _writer;
+    private readonly PersonalisedMessageWriter _transactionalWriter;
 
     internal CampaignMail(CampaignRow campaign, CompiledCampaign template, MessageSigner? signer, PublicLinks links, LinkTokens tokens,
         byte[] key, string orgSlug, string listId, string? returnDomain, string unsubscribeMailto)
@@ -47,9 +46,10 @@ public sealed class CampaignMail
         _orgSlug = orgSlug;
         _senderDomain = Domain(campaign.FromAddress);
         _returnDomain = string.IsNullOrWhiteSpace(returnDomain) ? _senderDomain : returnDomain;
-        _listId = listId;
-        _feedbackId = $"{campaign.Id}:{campaign.OrgId}:campaign:lupa";
-        _unsubscribeMailto = unsubscribeMailto;
+        _writer = new PersonalisedMessageWriter(campaign.FromName, campaign.FromAddress, campaign.ReplyTo, listId,
+            $"{campaign.Id}:{campaign.OrgId}:campaign:lupa", unsubscribeMailto);
+        _transactionalWriter = new PersonalisedMessageWriter(campaign.FromName, campaign.FromAddress, campaign.ReplyTo, null,
+            $"0:{campaign.OrgId}:transactional:lupa", null);
     }
 
     /// <summary>The campaign.</summary>
@@ -68,8 +68,11 @@ public sealed class CampaignMail
     public Outcome<RenderedMessage> Render(CampaignRecipient r) => _template.Render(Values(r));
 
     /// <summary>The finished (and signed) message for one recipient, or why it cannot be made.</summary>
-    /// <remarks>A transactional message gets a fresh Message-ID and no list headers: it is not marketing.</remarks>
-    public Outcome<MimeMessage> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false)
+    /// <remarks>
+    /// A test send passes its own Message-ID: the stable one belongs to the real send. A transactional
+    /// message gets a fresh Message-ID and no list headers: it is not marketing.
+    /// </remarks>
+    public Outcome<MimeMessage> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false, string? messageId = null)
     {
         var values = Values(r);
         var rendered = _template.Render(values);
@@ -79,11 +82,9 @@ public sealed class CampaignMail
         MimeMessage message;
         try
         {
-            message = MailComposer.Compose(new MailSpec
+            var writer = transactional ? _transactionalWriter : _writer;
+            message = writer.Write(new PersonalisedParts
             {
-                FromName = _campaign.FromName,
-                FromAddress = _campaign.FromAddress,
-                ReplyTo = _campaign.ReplyTo,
                 To = r.Email,
                 ToName = r.Name,
                 Subject = subjectPrefix + m.Subject,
@@ -91,12 +92,10 @@ public sealed class CampaignMail
                 Html = m.Html,
                 Language = r.Language,
                 UnsubscribeUrl = transactional ? null : values.UnsubscribeUrl,
-                UnsubscribeMailto = transactional ? null : _unsubscribeMailto,
-                MessageIdDomain = _senderDomain,
-                MessageId = transactional ? null : ReturnPath.MessageId(_key, _campaign.Id, r.SubscriberId, _senderDomain),
-                ListId = transactional ? null : _listId,
-                FeedbackId = transactional ? $"0:{_campaign.OrgId}:transactional:lupa" : _feedbackId,
-            });
+                MessageId = messageId ?? (transactional
+                    ? MimeKit.Utils.MimeUtils.GenerateMessageId(_senderDomain)
+                    : ReturnPath.MessageId(_key, _campaign.Id, r.SubscriberId, _senderDomain)),
+            }, DateTimeOffset.UtcNow);
         }
         catch (ParseException e)
         {

@@ -277,13 +277,11 @@ public sealed class CampaignService(
         var recipient = Recipient(subscriber);
         foreach (var address in to)
         {
-            var built = mail.Value!.Build(recipient with { Email = address.Value }, "[Test] ");
+            var messageId = MimeKit.Utils.MimeUtils.GenerateMessageId(CampaignMail.Domain(campaign.FromAddress));
+            var built = mail.Value!.Build(recipient with { Email = address.Value }, "[Test] ", messageId: messageId);
             if (!built.IsOk)
                 return Outcome<int>.Fail(built.Code!, built.Reason!);
-            var message = built.Value!;
-            // A test message gets its own Message-ID: the stable one belongs to the real send.
-            message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(CampaignMail.Domain(campaign.FromAddress));
-            await store.EnqueueAsync(new OutboxMessage("campaign_test", message.MessageId, campaign.FromAddress, address.Value, MailComposer.ToBytes(message)), Now(), ct);
+            await store.EnqueueAsync(new OutboxMessage("campaign_test", messageId, campaign.FromAddress, address.Value, MailComposer.ToBytes(built.Value!)), Now(), ct);
         }
         outboxSignal.Notify();
         return Outcome<int>.Ok(to.Count);

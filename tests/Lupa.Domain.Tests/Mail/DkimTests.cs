@@ -143,7 +143,7 @@ public sealed class DkimSigningTests
             .ToDictionary(pair => pair[0], pair => string.Concat(pair[1].Where(c => !char.IsWhiteSpace(c))));
 
     /// <summary>What dkimpy says of each message ("True" or "False"), asking only our TXT record.</summary>
-    static string[] Verify(DkimKey key, params byte[][] messages)
+    internal static string[] Verify(DkimKey key, params byte[][] messages)
     {
         var dir = Directory.CreateTempSubdirectory("lupa-dkim-");
         try

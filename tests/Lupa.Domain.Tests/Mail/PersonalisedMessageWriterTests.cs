@@ -1,0 +1,86 @@
+using System.Text;
+using Lupa.Mail;
+using Lupa.Mail.Dkim;
+using MimeKit;
+
+namespace Lupa.Domain.Tests.Mail;
+
+public sealed class PersonalisedMessageWriterTests
+{
+    private static readonly PersonalisedMessageWriter Writer = new("Äkäslompolon Uutiset", "hello@news.acme.test", "support@acme.test",
+        "\"News\" <news.acme.lupa.localhost>", "7:1:campaign:lupa", "mailto:unsubscribe@lupa.localhost");
+
+    private static PersonalisedParts Parts(string text, string html, string name = "Päivi Öhman", string subject = "Hyvää joulua, Päivi — tarjous") => new()
+    {
+        To = "paivi@example.fi",
+        ToName = name,
+        Subject = subject,
+        MessageId = "c7.s42.abcdef@news.acme.test",
+        UnsubscribeUrl = "https://lupa.example/u/token",
+        Language = "fi",
+        Text = text,
+        Html = html,
+    };
+
+    private static byte[] Bytes(MimeMessage m)
+    {
+        using var s = new MemoryStream();
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        m.WriteTo(options, s);
+        return s.ToArray();
+    }
+
+    [Fact]
+    public void A_written_message_reads_back_with_every_header_and_both_parts()
+    {
+        var html = "<p>Hei Päivi!</p>\n<p>" + new string('x', 2000) + "</p>";
+        var message = MimeMessage.Load(new MemoryStream(Bytes(Writer.Write(Parts("Hei Päivi!\nTervetuloa.", html), DateTimeOffset.UnixEpoch))));
+        Assert.Equal("Hyvää joulua, Päivi — tarjous", message.Subject);
+        Assert.Equal("Päivi Öhman", message.To.Mailboxes.Single().Name);
+        Assert.Equal("Äkäslompolon Uutiset", message.From.Mailboxes.Single().Name);
+        Assert.Equal("support@acme.test", message.ReplyTo.Mailboxes.Single().Address);
+        Assert.Equal("c7.s42.abcdef@news.acme.test", message.MessageId);
+        Assert.Equal("<https://lupa.example/u/token>, <mailto:unsubscribe@lupa.localhost>", message.Headers[HeaderId.ListUnsubscribe]);
+        Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
+        Assert.Equal("\"News\" <news.acme.lupa.localhost>", message.Headers[HeaderId.ListId]);
+        Assert.Equal("7:1:campaign:lupa", message.Headers["Feedback-ID"]);
+        Assert.IsType<MultipartAlternative>(message.Body);
+        Assert.Equal("Hei Päivi!\nTervetuloa.", message.TextBody!.ReplaceLineEndings("\n").TrimEnd());
+        Assert.Equal(html, message.HtmlBody!.ReplaceLineEndings("\n").TrimEnd());
+    }
+
+    [Fact]
+    public void Every_line_on_the_wire_ends_with_crlf_and_is_short_enough()
+    {
+        var bytes = Bytes(Writer.Write(Parts("plain ascii text\nsecond line", "<p>ä</p>" + new string('y', 3000)), DateTimeOffset.UnixEpoch));
+        var text = Encoding.ASCII.GetString(bytes);
+        Assert.DoesNotContain("\r\r", text);
+        Assert.Equal(text.Split('\n').Length - 1, text.Split("\r\n").Length - 1);
+        Assert.All(text.Split("\r\n"), line => Assert.True(line.Length <= 998, $"a line of {line.Length}"));
+        Assert.True(bytes.All(b => b < 128), "the message is not 7-bit");
+    }
+
+    [Fact]
+    public void A_line_break_in_a_subject_or_name_cannot_add_a_header()
+    {
+        var bytes = Bytes(Writer.Write(Parts("x", "<p>x</p>", name: "Eve\r\nBcc: victim@example.com", subject: "Hi\r\nBcc: victim@example.com"), DateTimeOffset.UnixEpoch));
+        var message = MimeMessage.Load(new MemoryStream(bytes));
+        Assert.Empty(message.Bcc);
+        Assert.Null(message.Headers[HeaderId.Bcc]);
+    }
+
+    [Fact]
+    public void A_written_message_signed_with_dkim_verifies_and_fails_once_altered()
+    {
+        var key = DkimKey.GenerateRsa();
+        using var signer = new MessageSigner("news.acme.test", "lupa2026", key);
+        var message = Writer.Write(Parts("Hei!\n", "<p>Hei Päivi, tässä uutiset.</p>\n" + string.Concat(Enumerable.Repeat("<p>lorem ipsum dolor</p>\n", 300))), DateTimeOffset.UtcNow);
+        signer.Sign(message);
+        var bytes = Bytes(message);
+        var altered = (byte[])bytes.Clone();
+        var at = Encoding.ASCII.GetString(altered).LastIndexOf("lorem", StringComparison.Ordinal);
+        altered[at] = (byte)'L';
+        Assert.Equal(["True", "False"], DkimSigningTests.Verify(key, bytes, altered));
+    }
+}
