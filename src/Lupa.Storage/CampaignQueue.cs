@@ -3,7 +3,11 @@ using Dapper;
 namespace Lupa.Storage;
 
 /// <summary>What a sender learnt about one recipient.</summary>
-public readonly record struct RecipientResult(long SubscriberId, RecipientOutcome Outcome, string? Detail = null, long RetryAt = 0);
+public readonly record struct RecipientResult(long SubscriberId, RecipientOutcome Outcome, string? Detail = null, long RetryAt = 0)
+{
+    /// <summary>The lease the recipient was claimed under; a result that is not a send only applies while that lease holds (0: always).</summary>
+    public long LeaseUntil { get; init; }
+}
 
 /// <summary>How one recipient's turn ended.</summary>
 public enum RecipientOutcome
@@ -126,46 +130,52 @@ public sealed class CampaignQueue(LupaDatabase db)
     {
         if (results.Count == 0)
             return;
-        var sent = results.Where(r => r.Outcome == RecipientOutcome.Sent).Select(r => r.SubscriberId).ToList();
-        var failed = results.Count(r => r.Outcome == RecipientOutcome.Failed);
-        var skipped = results.Count(r => r.Outcome == RecipientOutcome.Skipped);
+        var sentIds = results.Where(r => r.Outcome == RecipientOutcome.Sent).Select(r => r.SubscriberId).ToList();
         await using var tx = await db.BeginWriteAsync(ct);
-        if (sent.Count > 0)
+        // Counters count rows changed, not results: a recipient another node already recorded is not counted twice.
+        var sent = sentIds.Count == 0 ? 0 : await tx.Connection.ExecuteAsync(
+            $"UPDATE campaign_recipients SET state = 1, sent_at = @now, lease_until = NULL, last_error = NULL WHERE campaign_id = @campaignId AND state = 0 AND subscriber_id {db.InIds("ids")}",
+            new { now, campaignId, ids = db.IdsValue(sentIds) }, tx.Transaction);
+        var failed = await SetStateAsync(tx, campaignId, results, RecipientOutcome.Failed, 2);
+        var skipped = await SetStateAsync(tx, campaignId, results, RecipientOutcome.Skipped, 3);
+        await SetStateAsync(tx, campaignId, results, RecipientOutcome.Retry, 0);
+        await SetStateAsync(tx, campaignId, results, RecipientOutcome.Released, 0);
+        if (sent + failed + skipped > 0)
         {
             await tx.Connection.ExecuteAsync(
-                $"UPDATE campaign_recipients SET state = 1, sent_at = @now, lease_until = NULL, last_error = NULL WHERE campaign_id = @campaignId AND subscriber_id {db.InIds("ids")}",
-                new { now, campaignId, ids = db.IdsValue(sent) }, tx.Transaction);
+                "UPDATE campaigns SET sent = sent + @sent, failed = failed + @failed, skipped = skipped + @skipped WHERE id = @campaignId",
+                new { sent, failed, skipped, campaignId }, tx.Transaction);
+            await tx.Connection.ExecuteAsync(
+                "INSERT INTO campaign_progress (campaign_id, at, sent, failed) VALUES (@campaignId, @now, @sent, @failed)",
+                new { campaignId, now, sent, failed }, tx.Transaction);
         }
-        var others = results.Where(r => r.Outcome != RecipientOutcome.Sent).Select(r => new
+        await tx.CommitAsync(ct);
+    }
+
+    // The outcomes other than a send, one statement per recipient (they are few), each only while this
+    // node's lease holds and the recipient is still queued. Returns the rows changed.
+    private static async Task<int> SetStateAsync(WriteTransaction tx, long campaignId, IReadOnlyList<RecipientResult> results, RecipientOutcome outcome, int state)
+    {
+        var rows = results.Where(r => r.Outcome == outcome).Select(r => new
         {
             campaignId,
             r.SubscriberId,
-            state = r.Outcome switch { RecipientOutcome.Failed => 2, RecipientOutcome.Skipped => 3, _ => 0 },
-            due = r.Outcome is RecipientOutcome.Retry or RecipientOutcome.Released ? r.RetryAt : 0,
+            state,
+            due = outcome is RecipientOutcome.Retry or RecipientOutcome.Released ? r.RetryAt : 0,
             // A release gives the try back: it was never made.
-            back = r.Outcome == RecipientOutcome.Released ? 1 : 0,
+            back = outcome == RecipientOutcome.Released ? 1 : 0,
             error = r.Detail,
+            lease = r.LeaseUntil,
         }).ToList();
-        if (others.Count > 0)
-        {
-            await tx.Connection.ExecuteAsync(
-                """
-                UPDATE campaign_recipients SET state = @state, due_at = @due, lease_until = NULL, attempts = attempts - @back,
-                  last_error = COALESCE(@error, last_error)
-                WHERE campaign_id = @campaignId AND subscriber_id = @SubscriberId
-                """,
-                others, tx.Transaction);
-        }
-        if (sent.Count + failed + skipped > 0)
-        {
-            await tx.Connection.ExecuteAsync(
-                "UPDATE campaigns SET sent = sent + @s, failed = failed + @f, skipped = skipped + @k WHERE id = @campaignId",
-                new { s = sent.Count, f = failed, k = skipped, campaignId }, tx.Transaction);
-            await tx.Connection.ExecuteAsync(
-                "INSERT INTO campaign_progress (campaign_id, at, sent, failed) VALUES (@campaignId, @now, @s, @f)",
-                new { campaignId, now, s = sent.Count, f = failed }, tx.Transaction);
-        }
-        await tx.CommitAsync(ct);
+        if (rows.Count == 0)
+            return 0;
+        return await tx.Connection.ExecuteAsync(
+            """
+            UPDATE campaign_recipients SET state = @state, due_at = @due, lease_until = NULL, attempts = attempts - @back,
+              last_error = COALESCE(@error, last_error)
+            WHERE campaign_id = @campaignId AND subscriber_id = @SubscriberId AND state = 0 AND (@lease = 0 OR lease_until = @lease)
+            """,
+            rows, tx.Transaction);
     }
 
     /// <summary>

@@ -137,7 +137,7 @@ public sealed class CampaignSender(
             _mail = prepared.Value!;
             await RefreshSuppressionsAsync();
             var concurrency = _o.Concurrency > 0 ? _o.Concurrency : pool.Capacity;
-            var work = Channel.CreateBounded<ClaimedRecipient>(new BoundedChannelOptions(Math.Max(_o.BatchSize, concurrency * 2)) { SingleWriter = true });
+            var work = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(Math.Max(_o.BatchSize, concurrency * 2)) { SingleWriter = true });
             var recorder = Task.Run(RecordAsync, CancellationToken.None);
             var senders = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => SendAsync(work.Reader), CancellationToken.None)).ToArray();
             try
@@ -161,7 +161,7 @@ public sealed class CampaignSender(
             }
         }
 
-        private async Task ClaimAsync(ChannelWriter<ClaimedRecipient> work)
+        private async Task ClaimAsync(ChannelWriter<Claimed> work)
         {
             var leaseMs = _o.LeaseSeconds * 1000L;
             while (!_halted && !stopping.IsCancellationRequested)
@@ -170,7 +170,8 @@ public sealed class CampaignSender(
                     break;
                 if (owner.Now() - _suppressedAt > 10_000)
                     await RefreshSuppressionsAsync();
-                var batch = await owner._queue.ClaimAsync(campaign, _o.BatchSize, owner.Now(), leaseMs, stopping);
+                var now = owner.Now();
+                var batch = await owner._queue.ClaimAsync(campaign, _o.BatchSize, now, leaseMs, stopping);
                 if (batch.Count == 0)
                 {
                     if (await owner._queue.FinishIfDoneAsync(campaign.Id, owner.Now(), stopping))
@@ -183,7 +184,7 @@ public sealed class CampaignSender(
                     continue;
                 }
                 foreach (var r in batch)
-                    await work.WriteAsync(r, CancellationToken.None);
+                    await work.WriteAsync(new Claimed(r, now + leaseMs), CancellationToken.None);
             }
             _halted = true;
         }
@@ -194,18 +195,21 @@ public sealed class CampaignSender(
             _suppressedAt = owner.Now();
         }
 
-        private async Task SendAsync(ChannelReader<ClaimedRecipient> work)
+        private async Task SendAsync(ChannelReader<Claimed> work)
         {
-            await foreach (var r in work.ReadAllAsync(CancellationToken.None))
+            var margin = _o.LeaseSeconds * 1000L / 4;
+            await foreach (var (r, leaseUntil) in work.ReadAllAsync(CancellationToken.None))
             {
                 // Once halted (paused, cancelled, relay down, node stopping), what was claimed but not
-                // begun goes back to the queue untried; what is in flight finishes.
-                if (_halted || stopping.IsCancellationRequested)
+                // begun goes back to the queue untried; what is in flight finishes. A recipient whose
+                // lease is nearly spent (a slow relay) goes back too: another node may take it soon,
+                // and sending it here as well would send it twice.
+                if (_halted || stopping.IsCancellationRequested || owner.Now() > leaseUntil - margin)
                 {
-                    _results.Writer.TryWrite(new RecipientResult(r.SubscriberId, RecipientOutcome.Released));
+                    _results.Writer.TryWrite(new RecipientResult(r.SubscriberId, RecipientOutcome.Released) { LeaseUntil = leaseUntil });
                     continue;
                 }
-                var result = await SendOneAsync(r);
+                var result = await SendOneAsync(r) with { LeaseUntil = leaseUntil };
                 _results.Writer.TryWrite(result);
                 if (result.Outcome is RecipientOutcome.Sent or RecipientOutcome.Retry or RecipientOutcome.Released)
                 {
@@ -306,6 +310,9 @@ public sealed class CampaignSender(
         }
     }
 }
+
+/// <summary>A claimed recipient and the end of this node's lease on them.</summary>
+internal readonly record struct Claimed(ClaimedRecipient Recipient, long LeaseUntil);
 
 /// <summary>The last sends' failures: says when most of a full window failed.</summary>
 internal sealed class FailureWindow(int size, double ratio)
