@@ -125,6 +125,11 @@ public sealed class CampaignSender(
         private long _suppressedAt;
         private long _recorded;
 
+        // Recipients this node holds from claim until their result is in the database. Should a lease
+        // run out while a send is slow (an overloaded machine), the claimer may be handed the same
+        // recipient again; it leaves them to the send in flight instead of sending twice.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _inFlight = new();
+
         public async Task RunAsync()
         {
             var prepared = await owner._mails.PrepareAsync(campaign, stopping);
@@ -184,7 +189,10 @@ public sealed class CampaignSender(
                     continue;
                 }
                 foreach (var r in batch)
-                    await work.WriteAsync(new Claimed(r, now + leaseMs), CancellationToken.None);
+                {
+                    if (_inFlight.TryAdd(r.SubscriberId, 0))
+                        await work.WriteAsync(new Claimed(r, now + leaseMs), CancellationToken.None);
+                }
             }
             _halted = true;
         }
@@ -297,6 +305,8 @@ public sealed class CampaignSender(
                 {
                     await owner._queue.RecordAsync(campaign.Id, batch, owner.Now(), CancellationToken.None);
                     _recorded += batch.Count;
+                    foreach (var r in batch)
+                        _inFlight.TryRemove(r.SubscriberId, out _);
                     batch.Clear();
                     return;
                 }
