@@ -106,6 +106,10 @@ public sealed class CampaignSender(
         {
             await new CampaignRun(campaign, this, pool, stopping).RunAsync();
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // the node is stopping; what was in flight has been recorded
+        }
         catch (Exception e)
         {
             _log.LogError(e, "Sending campaign {Campaign} failed; it is picked up again on the next round", campaign.Id);
