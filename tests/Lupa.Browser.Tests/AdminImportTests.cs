@@ -14,15 +14,6 @@ namespace Lupa.Browser.Tests;
 /// <summary>Imports in a real browser: the owner's upload, mapping step and summary; the operator's review of a held import.</summary>
 public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 {
-    private static async Task LogInAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/admin/login");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await Expect(page.Locator("#signed-in-email")).ToHaveTextAsync(email);
-    }
-
     private static async Task<JsonElement> WaitForStatusAsync(HttpClient api, long id, params string[] until)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -55,7 +46,7 @@ public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserF
         var page = await fx.NewPageAsync();
         try
         {
-            await LogInAsync(page, org.OwnerEmail, org.OwnerPassword);
+            await AdminPages.LogInAsync(page, org.OwnerEmail, org.OwnerPassword);
             await page.Locator("nav.top").GetByRole(AriaRole.Link, new() { Name = "Imports" }).ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/admin/o/kahvila/imports$"));
             await Expect(page.Locator("#no-imports")).ToBeVisibleAsync();
@@ -187,7 +178,7 @@ public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserF
         var page = await fx.NewPageAsync();
         try
         {
-            await LogInAsync(page, "operator@lupa.localhost", "operator-password");
+            await AdminPages.LogInAsync(page, "operator@lupa.localhost", "operator-password");
             await Expect(page).ToHaveURLAsync(new Regex("/admin$"));
             await Expect(page.Locator("#held-imports-count")).Not.ToHaveTextAsync("0");
             await page.Locator("nav.top").GetByRole(AriaRole.Link, new() { Name = "Import review" }).ClickAsync();

@@ -6,9 +6,10 @@ namespace Lupa.Browser.Tests;
 /// <summary>
 /// One running Lupa and one headless Chromium per test class. The browser is Debian's Chromium
 /// (or LUPA_CHROMIUM); Playwright's Node driver comes inside its NuGet package, and no browser is
-/// ever downloaded. Each test opens its own context, so cookies do not leak between tests.
+/// ever downloaded. Each test opens its own context, so cookies do not leak between tests. A subclass
+/// may give the host settings of its own.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -20,10 +21,13 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static string ChromiumPath =>
         Environment.GetEnvironmentVariable("LUPA_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
+    /// <summary>Settings for the host, or null for the defaults.</summary>
+    protected virtual Task<IDictionary<string, string?>?> HostSettingsAsync() => Task.FromResult<IDictionary<string, string?>?>(null);
+
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var hostTask = LupaTestHost.StartAsync();
+        var hostTask = LupaTestHost.StartAsync(await HostSettingsAsync());
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -47,7 +51,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_browser is not null)
             await _browser.DisposeAsync();
@@ -76,4 +80,18 @@ public static class Screenshots
 
     public static Task TakeAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder.Value, name), FullPage = true });
+}
+
+/// <summary>Steps many admin tests share.</summary>
+public static class AdminPages
+{
+    /// <summary>Logs in through the login page and waits for the signed-in navigation.</summary>
+    public static async Task LogInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/admin/login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#signed-in-email")).ToHaveTextAsync(email);
+    }
 }

@@ -88,8 +88,8 @@ public sealed class TestRelay : IAsyncDisposable
     }
 }
 
-/// <summary>An organisation ready to send campaigns: lists, a sender domain with its key, a postal address.</summary>
-public sealed record CampaignSetup(long OrgId, string ApiKey, long ListId, long OtherListId, string DnsRecord);
+/// <summary>An organisation ready to send campaigns: lists, a sender domain with its key, a postal address; and its owner's login.</summary>
+public sealed record CampaignSetup(long OrgId, string ApiKey, long ListId, long OtherListId, string DnsRecord, string OwnerEmail = "", string OwnerPassword = "");
 
 public static class CampaignSupport
 {
@@ -107,7 +107,7 @@ public static class CampaignSupport
         var text = await domain.Content.ReadAsStringAsync();
         Assert.True(domain.StatusCode == HttpStatusCode.Created, text);
         var dns = JsonDocument.Parse(text).RootElement.GetProperty("dnsValue").GetString()!;
-        return new CampaignSetup(org.OrgId, org.ApiKey, list.GetProperty("id").GetInt64(), other.GetProperty("id").GetInt64(), dns);
+        return new CampaignSetup(org.OrgId, org.ApiKey, list.GetProperty("id").GetInt64(), other.GetProperty("id").GetInt64(), dns, org.OwnerEmail, org.OwnerPassword);
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ public static class TemplateFailures
 /// </summary>
 public static partial class CampaignTemplate
 {
+    /// <summary>The colour of buttons and links when the organisation has chosen none.</summary>
+    public const string DefaultBrandColour = EmailLayout.DefaultBrandColour;
+
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseAutoLinks().Build();
 
     [GeneratedRegex(@"<p>((?:(?!</?p>).)*?)</p>", RegexOptions.Singleline)]

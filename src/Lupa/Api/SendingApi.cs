@@ -121,18 +121,31 @@ public static class SendingApi
         var (input, problem) = await ApiBody.ReadAsync<SenderDomainInput>(http);
         if (problem is not null)
             return problem;
-        var domain = ParseDomain(input!.Domain);
+        var (row, refused, status) = await AddDomainAsync(c.For(user.OrgId()), input!.Domain, input.Algorithm, options.Value.Campaigns.DkimSelector, s.Now(), ct);
+        if (refused is not null)
+            return status == StatusCodes.Status409Conflict ? ApiBody.Conflict(refused.Field, refused.Message) : ApiBody.Invalid(refused.Field, refused.Message);
+        return TypedResults.Created($"/api/v1/sender-domains/{row!.Domain}", ToDto(row));
+    }
+
+    /// <summary>
+    /// Checks a domain and algorithm as people give them, generates the DKIM key and adds the sender
+    /// domain; the API and the admin page both add domains through here. Returns the new row, or the
+    /// problem with its status code (422, or 409 when the domain is already there).
+    /// </summary>
+    public static async Task<(SenderDomainRow? Added, FieldProblem? Problem, int Status)> AddDomainAsync(CampaignStore store, string? domainText, string? algorithmText,
+        string selector, long now, CancellationToken ct)
+    {
+        var domain = ParseDomain(domainText);
         if (!domain.IsOk)
-            return ApiBody.Invalid("domain", domain.Reason!);
-        var algorithm = string.IsNullOrWhiteSpace(input.Algorithm) ? DkimKey.RsaSha256 : input.Algorithm.Trim().ToLowerInvariant();
+            return (null, new FieldProblem("domain", domain.Reason!), StatusCodes.Status422UnprocessableEntity);
+        var algorithm = string.IsNullOrWhiteSpace(algorithmText) ? DkimKey.RsaSha256 : algorithmText.Trim().ToLowerInvariant();
         if (algorithm is not (DkimKey.RsaSha256 or DkimKey.Ed25519Sha256))
-            return ApiBody.Invalid("algorithm", $"must be {DkimKey.RsaSha256} or {DkimKey.Ed25519Sha256}");
-        var store = c.For(user.OrgId());
+            return (null, new FieldProblem("algorithm", $"must be {DkimKey.RsaSha256} or {DkimKey.Ed25519Sha256}"), StatusCodes.Status422UnprocessableEntity);
         var key = algorithm == DkimKey.RsaSha256 ? DkimKey.GenerateRsa() : DkimKey.GenerateEd25519();
-        if (!await store.AddSenderDomainAsync(domain.Value!, options.Value.Campaigns.DkimSelector, algorithm, key.PrivateKeyPem, s.Now(), ct))
-            return ApiBody.Conflict("domain", $"{domain.Value} is already a sender domain of this organisation");
+        if (!await store.AddSenderDomainAsync(domain.Value!, selector, algorithm, key.PrivateKeyPem, now, ct))
+            return (null, new FieldProblem("domain", $"{domain.Value} is already a sender domain of this organisation"), StatusCodes.Status409Conflict);
         var row = (await store.ListSenderDomainsAsync(ct)).First(d => d.Domain == domain.Value);
-        return TypedResults.Created($"/api/v1/sender-domains/{row.Domain}", ToDto(row));
+        return (row, null, StatusCodes.Status201Created);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveDomain(string domain, ClaimsPrincipal user, CampaignService c, CancellationToken ct) =>
@@ -171,9 +184,13 @@ public static class SendingApi
             return problem;
         if (LayoutProblem(input!.PostalAddress, input.BrandColour, input.CustomLayout) is { } p)
             return ApiBody.Invalid(p.Field, p.Message);
-        await c.For(user.OrgId()).SetLayoutAsync((input.PostalAddress ?? "").Trim(), Blank(input.BrandColour), Blank(input.CustomLayout), ct);
+        await SaveLayoutAsync(c.For(user.OrgId()), input.PostalAddress, input.BrandColour, input.CustomLayout, ct);
         return await GetLayout(user, c, ct) is { } ok ? ok : throw new InvalidOperationException();
     }
+
+    /// <summary>Stores checked layout settings (see <see cref="LayoutProblem"/>): trimmed, blank colour and layout as none, line breaks as LF.</summary>
+    public static Task SaveLayoutAsync(CampaignStore store, string? postalAddress, string? brandColour, string? customLayout, CancellationToken ct) =>
+        store.SetLayoutAsync((postalAddress ?? "").ReplaceLineEndings("\n").Trim(), Blank(brandColour), Blank(customLayout), ct);
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 

@@ -105,6 +105,8 @@ public static class LupaHost
         {
             o.Conventions.AuthorizeFolder("/Admin", AdminAuth.Policy);
             o.Conventions.AllowAnonymousToPage("/Admin/Login");
+            // The campaign editor's page also writes new campaigns.
+            o.Conventions.AddPageRoute("/Admin/Org/CampaignEdit", "/admin/o/{org}/campaigns/new");
         });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>

@@ -13,9 +13,6 @@ namespace Lupa.Pages.Admin;
 /// </summary>
 public sealed partial class MailMessageModel(SystemStore system, TimeProvider clock) : AdminPageModel(system, clock)
 {
-    // Blocks every fetch from the shown HTML (tracking pixels, fonts, scripts) except inline data.
-    private const string SandboxPolicy = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:\">";
-
     /// <summary>The stored message.</summary>
     public CaughtMessageRow Message { get; private set; } = null!;
 
@@ -29,7 +26,7 @@ public sealed partial class MailMessageModel(SystemStore system, TimeProvider cl
     public string? HtmlBody { get; private set; }
 
     /// <summary>The HTML body with a content security policy in front, for the iframe's srcdoc.</summary>
-    public string SandboxedHtml => SandboxPolicy + HtmlBody;
+    public string SandboxedHtml => AdminText.Sandboxed(HtmlBody ?? "");
 
     /// <summary>Every http(s) URL in the text body (or the HTML body when there is no text), in order, once each.</summary>
     public IReadOnlyList<string> Links { get; private set; } = [];
