@@ -114,7 +114,8 @@ public sealed class CampaignMail
             ? $"{_links.Base}/u/{_tokens.Create(LinkPurpose.UnsubscribeCampaign, _campaign.OrgId, r.SubscriberId, _campaign.Id)}"
             : $"{_links.Base}/u/test",
         r.SubscriberId > 0 ? _links.Preferences(_campaign.OrgId, r.SubscriberId) : $"{_links.Base}/p/test",
-        _links.Notice(_orgSlug));
+        _links.Notice(_orgSlug),
+        _links.PrivacyRequests(_orgSlug, r.Language));
 
     private static Dictionary<string, string> Attributes(string json)
     {
