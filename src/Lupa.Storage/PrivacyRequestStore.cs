@@ -161,6 +161,20 @@ public sealed class PrivacyRequestStore(LupaDatabase db, long orgId)
         return changed > 0;
     }
 
+    /// <summary>The campaign messages sent to a subscriber, oldest first (for the access report).</summary>
+    public async Task<IReadOnlyList<SentMessageRow>> ListMessagesSentAsync(long subscriberId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<SentMessageRow>(
+            """
+            SELECT c.id AS campaign_id, c.name AS campaign_name, c.subject, r.sent_at
+            FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id
+            WHERE c.org_id = @OrgId AND r.subscriber_id = @subscriberId AND r.state = 1
+            ORDER BY r.sent_at, c.id
+            """,
+            new { OrgId, subscriberId })).AsList();
+    }
+
     /// <summary>Queues a mail unless one with its Message-ID is already queued (the daily summary, once per person and day).</summary>
     public async Task<bool> EnqueueOnceAsync(OutboxMessage mail, long now, CancellationToken ct = default)
     {

@@ -336,3 +336,11 @@ public sealed class PrivacyRequestRow
     /// <summary>When the answer is due now: the extended date if there is one.</summary>
     public long EffectiveDueAt => ExtendedUntil ?? DueAt;
 }
+
+public sealed class SentMessageRow
+{
+    public long CampaignId { get; init; }
+    public string CampaignName { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public long? SentAt { get; init; }
+}

@@ -85,6 +85,7 @@ public static class LupaHost
         services.AddSingleton<Lupa.Lists.ListExport>();
         services.AddSingleton<Lupa.Privacy.PrivacyRequestService>();
         services.AddSingleton<Lupa.Privacy.PrivacySummary>();
+        services.AddSingleton<Lupa.Privacy.PrivacyReports>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));

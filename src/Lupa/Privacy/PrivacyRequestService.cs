@@ -198,7 +198,53 @@ public sealed class PrivacyRequestService(
             return (PrivacyVerifyOutcome.AlreadyVerified, row, org);
         await AuditAsync(org.Id, "self-service", "verify", row, null, ct);
         log.LogInformation("Privacy request {RequestId} verified", row.Id);
+        if (row.Type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability)
+            row = await AnswerAsync(org, row, ct);
         return (PrivacyVerifyOutcome.Verified, row, org);
+    }
+
+    /// <summary>
+    /// Answers a verified access or portability request at once: mails the person a time-limited link to their data
+    /// (read when it is opened, so always current) and completes the request with that outcome.
+    /// </summary>
+    private async Task<PrivacyRequestRow> AnswerAsync(OrganisationRow org, PrivacyRequestRow row, CancellationToken ct)
+    {
+        var t = PrivacyText.For(row.Language);
+        var until = Today().AddDays(_options.ReportLinkValidDays);
+        var url = links.PrivacyReport(org.Id, row.Id, TimeSpan.FromDays(_options.ReportLinkValidDays));
+        var mail = SubjectMail(org, row.SubjectEmail!, t, string.Format(t.ReportSubject, org.Name),
+            [string.Format(t.ReportBody, org.Name, t.TypeName(row.Type, row.ObjectionScope), t.Date(until))], (t.ReportButton, url), []);
+        var change = new PrivacyRequestChange(row.Status, row.ExtensionMonths, PrivacyRequestStatuses.Completed)
+        {
+            Outcome = $"Answered automatically: a link to the {(row.Type == PrivacyRequestTypes.Access ? "access report" : "portable data (JSON and CSV)")} was mailed to the person, valid until {until:yyyy-MM-dd}.",
+            Handler = AutomaticHandler,
+            ClosedAt = Now(),
+        };
+        var answered = await ApplyAsync(org.Id, row, change, mail, AutomaticHandler, "complete", null, ct);
+        return answered.Value ?? row;
+    }
+
+    /// <summary>Writes to the audit trail that the person read their data, and in which form.</summary>
+    public Task RecordReportReadAsync(long orgId, PrivacyRequestRow row, string format, CancellationToken ct) =>
+        AuditAsync(orgId, "self-service", "report_read", row, new { format }, ct);
+
+    /// <summary>The handler of requests Lupa answers by itself.</summary>
+    public const string AutomaticHandler = "lupa (automatic)";
+
+    /// <summary>
+    /// The request behind a report link: a completed access or portability request of the link's organisation, with the
+    /// organisation; null for a forged, expired or unknown link.
+    /// </summary>
+    public async Task<(LinkProblem Problem, PrivacyRequestRow? Request, OrganisationRow? Organisation)> ReadReportLinkAsync(string token, CancellationToken ct)
+    {
+        var problem = tokens.Read(token, LinkPurpose.PrivacyReport, out var claims);
+        if (problem != LinkProblem.None)
+            return (problem, null, null);
+        var org = await system.GetOrganisationAsync(claims.OrgId, ct);
+        var row = org is null ? null : await For(org.Id).GetAsync(claims.Id, ct);
+        if (row is null || row.Type is not (PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability) || row.Status != PrivacyRequestStatuses.Completed)
+            return (LinkProblem.Forged, null, null);
+        return (LinkProblem.None, row, org);
     }
 
     // ---- the privacy officer's register ----------------------------------------------------
