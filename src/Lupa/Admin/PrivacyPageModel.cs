@@ -58,7 +58,10 @@ public abstract class PrivacyPageModel(SystemStore system, LupaDatabase db, Time
     {
         PrivacyRequestTypes.Objection => r.ObjectionScope == ObjectionScopes.Profiling ? "objection (profiling)" : "objection (direct marketing)",
         _ => r.Type,
-    } + $" · Art. {PrivacyRequestTypes.Article(r.Type)}";
+    };
+
+    /// <summary>The GDPR article of a request's type, as "Art. 15".</summary>
+    public static string Article(PrivacyRequestRow r) => $"Art. {PrivacyRequestTypes.Article(r.Type)}";
 
     /// <summary>A status or channel as people read it.</summary>
     public static string Words(string value) => value.Replace('_', ' ');

@@ -329,46 +329,38 @@ public sealed class PrivacyRequestService(
     }
 
     /// <summary>Completes a request with what was done.</summary>
-    public async Task<Outcome<PrivacyRequestRow>> CompleteAsync(long orgId, long id, string? outcome, string actor, CancellationToken ct)
-    {
-        var (row, _, failure) = await LoadForAsync(orgId, id, PrivacyRequestStatuses.Action.Complete, ct);
-        if (failure is { } f)
-            return f;
-        if (OutcomeProblem(outcome) is { } p)
-            return Fail<PrivacyRequestRow>("outcome", p);
-        var change = new PrivacyRequestChange(row!.Status, row.ExtensionMonths, PrivacyRequestStatuses.Completed)
-        {
-            Outcome = outcome!.Trim(),
-            Handler = actor,
-            ClosedAt = Now(),
-        };
-        return await ApplyAsync(orgId, row, change, null, actor, "complete", null, ct);
-    }
+    public Task<Outcome<PrivacyRequestRow>> CompleteAsync(long orgId, long id, string? outcome, string actor, CancellationToken ct) =>
+        CloseAsync(orgId, id, PrivacyRequestStatuses.Action.Complete, "outcome", outcome, actor, ct);
 
     /// <summary>Refuses a request with the reason, which the person is told together with their right to complain (Article 12(4)).</summary>
-    public async Task<Outcome<PrivacyRequestRow>> RefuseAsync(long orgId, long id, string? reason, string actor, CancellationToken ct)
+    public Task<Outcome<PrivacyRequestRow>> RefuseAsync(long orgId, long id, string? reason, string actor, CancellationToken ct) =>
+        CloseAsync(orgId, id, PrivacyRequestStatuses.Action.Refuse, "reason", reason, actor, ct);
+
+    // Completion and refusal both close the request with a text (named by field); a refusal is also told to the person.
+    private async Task<Outcome<PrivacyRequestRow>> CloseAsync(long orgId, long id, PrivacyRequestStatuses.Action action, string field, string? text, string actor, CancellationToken ct)
     {
-        var (row, org, failure) = await LoadForAsync(orgId, id, PrivacyRequestStatuses.Action.Refuse, ct);
+        var (row, org, failure) = await LoadForAsync(orgId, id, action, ct);
         if (failure is { } f)
             return f;
-        if (OutcomeProblem(reason) is { } p)
-            return Fail<PrivacyRequestRow>("reason", p);
-        reason = reason!.Trim();
+        if (OutcomeProblem(text) is { } p)
+            return Fail<PrivacyRequestRow>(field, p);
+        text = text!.Trim();
+        var refusal = action == PrivacyRequestStatuses.Action.Refuse;
         OutboxMessage? mail = null;
-        if (row!.SubjectEmail is { } to)
+        if (refusal && row!.SubjectEmail is { } to)
         {
             var t = PrivacyText.For(row.Language);
             mail = SubjectMail(org!, to, t, t.RefuseSubject,
-                [string.Format(t.RefuseBody, t.Date(DateOf(row.ReceivedAt)), org!.Name, t.TypeName(row.Type, row.ObjectionScope)), $"{t.Reason}: {reason}"],
+                [string.Format(t.RefuseBody, t.Date(DateOf(row.ReceivedAt)), org!.Name, t.TypeName(row.Type, row.ObjectionScope)), $"{t.Reason}: {text}"],
                 null, [await ComplaintAsync(orgId, t, ct)]);
         }
-        var change = new PrivacyRequestChange(row.Status, row.ExtensionMonths, PrivacyRequestStatuses.Refused)
+        var change = new PrivacyRequestChange(row!.Status, row.ExtensionMonths, refusal ? PrivacyRequestStatuses.Refused : PrivacyRequestStatuses.Completed)
         {
-            Outcome = reason,
+            Outcome = text,
             Handler = actor,
             ClosedAt = Now(),
         };
-        return await ApplyAsync(orgId, row, change, mail, actor, "refuse", null, ct);
+        return await ApplyAsync(orgId, row, change, mail, actor, refusal ? "refuse" : "complete", null, ct);
     }
 
     private static string? OutcomeProblem(string? text) =>

@@ -186,7 +186,7 @@ public sealed class PrivacyText
         Restriction = "Käsittelyn rajoittaminen (18 artikla)",
         ObjectionMarketing = "Vastustan suoramarkkinointia (21 artikla)",
         ObjectionProfiling = "Vastustan profilointia (21 artikla)",
-        CorrectionLabel = "Mitä pitäisi korjata, ja miksi?",
+        CorrectionLabel = "Mitä pitäisi korjata, ja millaiseksi?",
         DetailsLabel = "Muuta huomioitavaa (vapaaehtoinen)",
         Send = "Lähetä pyyntö",
         ChooseRequired = "Valitse, mitä pyydät.",
