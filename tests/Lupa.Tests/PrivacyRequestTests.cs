@@ -396,6 +396,45 @@ public sealed partial class PrivacyRequestTests
     }
 
     [Fact]
+    public async Task Summary_worker_sends_at_the_configured_hour_by_its_clock_and_again_the_next_day()
+    {
+        await using var host = await LupaTestHost.StartAsync(new Dictionary<string, string?> { ["Lupa:Privacy:SummaryEnabled"] = "false" });
+        var org = await host.CreateOrganisationAsync("acme");
+        Assert.True(await new OrganisationStore(host.Db, org.OrgId).AddPersonAsync(new PersonToCreate("dpo@acme.test", "Dpo", "privacy_officer", Lupa.Security.Passwords.Hash("dpo-password-1")), 0));
+        using var api = host.Api(org.ApiKey);
+        await JsonAsync(await api.PostAsync("/api/v1/privacy/requests", LupaTestHost.Json(new
+        {
+            type = "erasure", email = "late@example.com", channel = "letter", receivedAt = Iso(TodayInHelsinki().AddMonths(-2)),
+        })), HttpStatusCode.Created);
+
+        // 07:00 in Helsinki today; the summary hour is 08.
+        var seven = new DateTimeOffset(TodayInHelsinki().ToDateTime(new TimeOnly(7, 0)), Helsinki.GetUtcOffset(TodayInHelsinki().ToDateTime(new TimeOnly(7, 0))));
+        var clock = new FakeClock(seven);
+        using var worker = new PrivacySummaryWorker(host.App.Services.GetRequiredService<PrivacySummary>(),
+            host.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Lupa.Hosting.LupaOptions>>(), clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PrivacySummaryWorker>.Instance);
+        async Task WaitForTimerAsync()
+        {
+            for (var i = 0; i < 200 && clock.Pending == 0; i++)
+                await Task.Delay(25);
+            Assert.Equal(1, clock.Pending);
+        }
+
+        await worker.StartAsync(CancellationToken.None);
+        await WaitForTimerAsync();
+        clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.Empty(await host.WaitForMailAsync("dpo@acme.test", 1, 300));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Single(await host.WaitForMailAsync("dpo@acme.test"));
+        await WaitForTimerAsync();
+        clock.Advance(TimeSpan.FromHours(23));
+        Assert.Single(await host.WaitForMailAsync("dpo@acme.test", 2, 300));
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(2, (await host.WaitForMailAsync("dpo@acme.test", 2)).Count);
+        await worker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Verified_access_and_portability_requests_are_answered_with_a_time_limited_link()
     {
         await using var host = await LupaTestHost.StartAsync();

@@ -18,11 +18,14 @@ namespace Lupa.Privacy;
 /// takes a Message-ID once, so several nodes or a restart never send it twice. Nothing is sent when nothing is due.
 /// </summary>
 public sealed class PrivacySummary(LupaDatabase db, SystemStore system, PublicLinks links, SubscriptionService subscriptions, OutboxSignal outboxSignal,
-    IOptions<LupaOptions> options, ILogger<PrivacySummary> log)
+    IOptions<LupaOptions> options, TimeProvider clock, ILogger<PrivacySummary> log)
 {
     private readonly TimeZoneInfo _zone = options.Value.Privacy.Zone();
 
-    /// <summary>Queues today's summaries as of <paramref name="now"/>; returns how many mails were queued.</summary>
+    /// <summary>
+    /// Queues the summaries of the day of <paramref name="now"/>, as of then; returns how many mails were queued. The mail
+    /// itself is queued at the system clock's time.
+    /// </summary>
     public async Task<int> SendAsync(DateTimeOffset now, CancellationToken ct)
     {
         var today = PrivacyDeadlines.LocalDate(now, _zone);
@@ -41,7 +44,7 @@ public sealed class PrivacySummary(LupaDatabase db, SystemStore system, PublicLi
             foreach (var person in to)
             {
                 var mail = Mail(org, person, due, today, now);
-                if (await store.EnqueueOnceAsync(mail, now.ToUnixTimeMilliseconds(), ct))
+                if (await store.EnqueueOnceAsync(mail, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct))
                     queued++;
             }
         }
