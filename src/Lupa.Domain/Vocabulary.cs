@@ -18,6 +18,9 @@ public static class Roles
 
     /// <summary>Whether the role may manage people, keys and the privacy notice.</summary>
     public static bool CanAdminister(string role) => role is Operator or Owner or Admin;
+
+    /// <summary>Whether the role may read and answer data-subject requests: the privacy officer, owners and admins.</summary>
+    public static bool CanHandlePrivacyRequests(string role) => role is Operator or Owner or Admin or PrivacyOfficer;
 }
 
 /// <summary>The languages Lupa's public pages and system mail speak.</summary>

@@ -495,10 +495,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
                 r.WordingVersion, r.WordingText, r.WordingHash, r.PrivacyNoticeVersion, r.FormSubmittedAt, r.FormIp, r.FormUserAgent, r.Actor, now,
             }, tx.Transaction);
 
-    private Task EnqueueAsync(WriteTransaction tx, OutboxMessage m, long now) =>
-        tx.Connection.ExecuteAsync(
-            "INSERT INTO outbox (org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, legal_basis, created_at, due_at) VALUES (@OrgId, @Purpose, @MessageId, @MailFrom, @RcptTo, @Mime, @RenderRef, @LegalBasis, @now, @now)",
-            new { OrgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, m.RenderRef, m.LegalBasis, now }, tx.Transaction);
+    private Task EnqueueAsync(WriteTransaction tx, OutboxMessage m, long now) => OutboxStore.InsertAsync(tx, OrgId, m, now);
 
     /// <summary>Queues a system mail on its own.</summary>
     public async Task EnqueueAsync(OutboxMessage m, long now, CancellationToken ct = default)

@@ -308,3 +308,39 @@ public sealed class CampaignRecipientRow
     public long? SentAt { get; init; }
     public string? LastError { get; init; }
 }
+
+public sealed class PrivacyRequestRow
+{
+    public long Id { get; init; }
+    public long OrgId { get; init; }
+    public string Type { get; init; } = "";
+    public string? ObjectionScope { get; init; }
+    public string? SubjectEmail { get; init; }
+    public long? SubscriberId { get; init; }
+    public string Language { get; init; } = "en";
+    public string Channel { get; init; } = "";
+    public long ReceivedAt { get; init; }
+    public long? VerifiedAt { get; init; }
+    public long DueAt { get; init; }
+    public long? ExtendedUntil { get; init; }
+    public int ExtensionMonths { get; init; }
+    public string? ExtensionReason { get; init; }
+    public string Status { get; init; } = "";
+    public string? Handler { get; init; }
+    public string? Outcome { get; init; }
+    public string Details { get; init; } = "";
+    public string CreatedBy { get; init; } = "";
+    public long? ClosedAt { get; init; }
+    public long UpdatedAt { get; init; }
+
+    /// <summary>When the answer is due now: the extended date if there is one.</summary>
+    public long EffectiveDueAt => ExtendedUntil ?? DueAt;
+}
+
+public sealed class SentMessageRow
+{
+    public long CampaignId { get; init; }
+    public string CampaignName { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public long? SentAt { get; init; }
+}

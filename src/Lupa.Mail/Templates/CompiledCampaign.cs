@@ -48,7 +48,7 @@ public sealed class CompiledCampaign
         // Rendered once with a recognisable unsubscribe URL: what a custom layout leaves out shows here.
         var check = Render(new RecipientValues(
             "", "recipient@example.invalid", layout.Language, new Dictionary<string, string>(),
-            SentinelUnsubscribeUrl, "https://preferences.invalid/", "https://privacy.invalid/"));
+            SentinelUnsubscribeUrl, "https://preferences.invalid/", "https://privacy.invalid/", "https://privacy-requests.invalid/"));
         if (check.Value is { } sample)
         {
             LinksUnsubscribe = sample.Html.Contains($"href=\"{SentinelUnsubscribeUrl}", StringComparison.Ordinal)

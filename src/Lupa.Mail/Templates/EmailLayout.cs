@@ -26,19 +26,21 @@ internal static partial class EmailLayout
     [GeneratedRegex(@"<body\b[^>]*>", RegexOptions.IgnoreCase)]
     private static partial Regex BodyStart();
 
-    private sealed record Wording(string Why, string Unsubscribe, string Preferences, string PrivacyNotice);
+    private sealed record Wording(string Why, string Unsubscribe, string Preferences, string PrivacyNotice, string DataRights);
 
     private static readonly Wording English = new(
         "You receive this email because you subscribed to news from {{ organisation.name }}.",
         "Unsubscribe",
         "Email preferences",
-        "Privacy notice");
+        "Privacy notice",
+        "Your data rights");
 
     private static readonly Wording Finnish = new(
         "Saat tämän viestin, koska olet tilannut uutiskirjeen lähettäjältä {{ organisation.name }}.",
         "Peru tilaus",
         "Tilausasetukset",
-        "Tietosuojaseloste");
+        "Tietosuojaseloste",
+        "Tietosuojaoikeutesi");
 
     private static Wording For(string language) => language == Languages.Finnish ? Finnish : English;
 
@@ -102,13 +104,13 @@ internal static partial class EmailLayout
         </html>
         """;
 
-    /// <summary>The footer in HTML: why the mail came, the three links, the organisation and its address.</summary>
+    /// <summary>The footer in HTML: why the mail came, the four links, the organisation and its address.</summary>
     internal static string HtmlFooter(string language)
     {
         var w = For(language);
         return $$$"""
             <p class="lupa-why">{{{w.Why}}}</p>
-            <p class="lupa-links"><a href="{{ unsubscribe_url }}">{{{w.Unsubscribe}}}</a> &middot; <a href="{{ preferences_url }}">{{{w.Preferences}}}</a> &middot; <a href="{{ privacy_notice_url }}">{{{w.PrivacyNotice}}}</a></p>
+            <p class="lupa-links"><a href="{{ unsubscribe_url }}">{{{w.Unsubscribe}}}</a> &middot; <a href="{{ preferences_url }}">{{{w.Preferences}}}</a> &middot; <a href="{{ privacy_notice_url }}">{{{w.PrivacyNotice}}}</a> &middot; <a href="{{ privacy_requests_url }}">{{{w.DataRights}}}</a></p>
             <p class="lupa-address">{{ organisation.name }}{% for line in organisation.postal_address_lines %}<br>{{ line }}{% endfor %}</p>
             """;
     }
@@ -124,6 +126,7 @@ internal static partial class EmailLayout
             {{{w.Unsubscribe}}}: {{ unsubscribe_url }}
             {{{w.Preferences}}}: {{ preferences_url }}
             {{{w.PrivacyNotice}}}: {{ privacy_notice_url }}
+            {{{w.DataRights}}}: {{ privacy_requests_url }}
 
             {{ organisation.name }}
             {{ organisation.postal_address }}

@@ -80,6 +80,7 @@ internal static class LiquidSandbox
         context.SetValue("unsubscribe_url", new StringValue(recipient.UnsubscribeUrl));
         context.SetValue("preferences_url", new StringValue(recipient.PreferencesUrl));
         context.SetValue("privacy_notice_url", new StringValue(recipient.PrivacyNoticeUrl));
+        context.SetValue("privacy_requests_url", new StringValue(recipient.PrivacyRequestsUrl));
         context.SetValue("campaign", campaign);
         context.SetValue("organisation", organisation);
         return context;

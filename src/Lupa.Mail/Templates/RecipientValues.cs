@@ -8,6 +8,7 @@ namespace Lupa.Mail.Templates;
 /// <param name="UnsubscribeUrl">This recipient's unsubscribe link (<c>unsubscribe_url</c>).</param>
 /// <param name="PreferencesUrl">This recipient's preference centre link (<c>preferences_url</c>).</param>
 /// <param name="PrivacyNoticeUrl">The privacy notice link (<c>privacy_notice_url</c>).</param>
+/// <param name="PrivacyRequestsUrl">The page where the recipient asks for access, erasure and their other rights (<c>privacy_requests_url</c>).</param>
 public sealed record RecipientValues(
     string Name,
     string Email,
@@ -15,7 +16,8 @@ public sealed record RecipientValues(
     IReadOnlyDictionary<string, string> Attributes,
     string UnsubscribeUrl,
     string PreferencesUrl,
-    string PrivacyNoticeUrl);
+    string PrivacyNoticeUrl,
+    string PrivacyRequestsUrl);
 
 /// <summary>One recipient's message, ready for MIME.</summary>
 /// <param name="Subject">The subject on one line.</param>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Lupa.Domain;
 using Lupa.Domain.Campaigns;
 using Lupa.Hosting;
@@ -109,32 +108,13 @@ public sealed class CampaignMail
         r.Name,
         r.Email,
         r.Language,
-        Attributes(r.AttributesJson),
+        SubscriberAttributes.Parse(r.AttributesJson),
         r.SubscriberId > 0
             ? $"{_links.Base}/u/{_tokens.Create(LinkPurpose.UnsubscribeCampaign, _campaign.OrgId, r.SubscriberId, _campaign.Id)}"
             : $"{_links.Base}/u/test",
         r.SubscriberId > 0 ? _links.Preferences(_campaign.OrgId, r.SubscriberId) : $"{_links.Base}/p/test",
-        _links.Notice(_orgSlug));
-
-    private static Dictionary<string, string> Attributes(string json)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (string.IsNullOrEmpty(json) || json == "{}")
-            return result;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                return result;
-            foreach (var p in doc.RootElement.EnumerateObject())
-                result[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
-        }
-        catch (JsonException)
-        {
-            // attributes are written by Lupa as JSON objects; anything else renders as none
-        }
-        return result;
-    }
+        _links.Notice(_orgSlug),
+        _links.PrivacyRequests(_orgSlug, r.Language));
 
     /// <summary>The domain part of an address, lower-cased.</summary>
     public static string Domain(string address)

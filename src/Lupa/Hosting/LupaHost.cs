@@ -58,6 +58,8 @@ public static class LupaHost
         var services = builder.Services;
         services.AddOptions<LupaOptions>().Bind(builder.Configuration.GetSection(LupaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(LupaOptions.Section).Get<LupaOptions>() ?? new LupaOptions();
+        if (options.Privacy.Problem() is { } privacyProblem)
+            throw new OptionsValidationException("Lupa:Privacy", typeof(PrivacyOptions), [privacyProblem]);
 
         var db = OpenDatabase(builder.Configuration);
         db.Migrate();
@@ -81,6 +83,9 @@ public static class LupaHost
         services.AddSingleton<Lupa.Imports.ImportService>();
         services.AddSingleton<Lupa.Imports.ImportRunner>();
         services.AddSingleton<Lupa.Lists.ListExport>();
+        services.AddSingleton<Lupa.Privacy.PrivacyRequestService>();
+        services.AddSingleton<Lupa.Privacy.PrivacySummary>();
+        services.AddSingleton<Lupa.Privacy.PrivacyReports>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -91,6 +96,8 @@ public static class LupaHost
             services.AddHostedService<Lupa.Imports.ImportWorker>();
         if (options.Campaigns.WorkerEnabled)
             services.AddHostedService<Lupa.Campaigns.CampaignSender>();
+        if (options.Privacy.SummaryEnabled)
+            services.AddHostedService<Lupa.Privacy.PrivacySummaryWorker>();
 
         // Finnish letters stay letters in pages instead of numeric entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
@@ -169,6 +176,7 @@ public static class LupaHost
         ImportsApi.Map(api);
         CampaignsApi.Map(api);
         SendingApi.Map(api);
+        PrivacyRequestsApi.Map(api);
         return app;
     }
 

@@ -43,6 +43,9 @@ public sealed class LupaOptions
     /// <summary>Campaign sending.</summary>
     public CampaignOptions Campaigns { get; set; } = new();
 
+    /// <summary>Data-subject requests: deadlines, links, the daily summary.</summary>
+    public PrivacyOptions Privacy { get; set; } = new();
+
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
     /// (or the mail catcher when no relay is set).
@@ -204,4 +207,42 @@ public sealed class CampaignOptions
     /// <summary>Subscribers the compliance check renders the template for.</summary>
     [Range(1, 1000000)]
     public int CheckRenderSample { get; set; } = 1000;
+}
+
+/// <summary><c>Lupa:Privacy</c>.</summary>
+public sealed class PrivacyOptions
+{
+    /// <summary>The IANA time zone in which request deadlines are counted in calendar days and the daily summary's hour is read.</summary>
+    [Required]
+    public string TimeZone { get; set; } = "Europe/Helsinki";
+
+    /// <summary>Days a verification link of a self-service request stays valid.</summary>
+    [Range(1, 60)]
+    public int VerificationValidDays { get; set; } = 7;
+
+    /// <summary>Days the link to an access report or portability download stays valid.</summary>
+    [Range(1, 60)]
+    public int ReportLinkValidDays { get; set; } = 7;
+
+    /// <summary>Send the daily summary of overdue and due-soon requests from this node.</summary>
+    public bool SummaryEnabled { get; set; } = true;
+
+    /// <summary>The hour (0-23, in <see cref="TimeZone"/>) the daily summary goes out.</summary>
+    [Range(0, 23)]
+    public int SummaryHour { get; set; } = 8;
+
+    /// <summary>The time zone as .NET knows it.</summary>
+    public TimeZoneInfo Zone() => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
+    /// <summary>Says which key is unusable and why, or null (nested sections are not checked by data annotations).</summary>
+    public string? Problem()
+    {
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone ?? "", out _))
+            return $"Lupa:Privacy:TimeZone '{TimeZone}' is not a known time zone; use a name such as Europe/Helsinki.";
+        if (SummaryHour is < 0 or > 23)
+            return "Lupa:Privacy:SummaryHour must be from 0 to 23.";
+        if (VerificationValidDays is < 1 or > 60 || ReportLinkValidDays is < 1 or > 60)
+            return "Lupa:Privacy:VerificationValidDays and ReportLinkValidDays must be from 1 to 60.";
+        return null;
+    }
 }

@@ -29,6 +29,18 @@ public sealed class PublicLinks(IOptions<LupaOptions> options, LinkTokens tokens
     public string Preferences(long orgId, long subscriberId) =>
         $"{_base}/p/{tokens.Create(LinkPurpose.Preferences, orgId, subscriberId)}";
 
+    /// <summary>An organisation's page for data-subject requests, in a language when one is given.</summary>
+    public string PrivacyRequests(string orgSlug, string? language = null) =>
+        $"{_base}/privacy/{Uri.EscapeDataString(orgSlug)}" + (Lupa.Domain.Languages.IsSupported(language) ? "?lang=" + language : "");
+
+    /// <summary>The verification link of a self-service data-subject request.</summary>
+    public string PrivacyVerify(long orgId, long requestId, long receivedAt, TimeSpan validFor) =>
+        $"{_base}/privacy/verify/{tokens.Create(LinkPurpose.PrivacyVerify, orgId, requestId, receivedAt, validFor)}";
+
+    /// <summary>The time-limited link to the answer of an access or portability request.</summary>
+    public string PrivacyReport(long orgId, long requestId, TimeSpan validFor) =>
+        $"{_base}/privacy/report/{tokens.Create(LinkPurpose.PrivacyReport, orgId, requestId, 0, validFor)}";
+
     /// <summary>An organisation's privacy notice.</summary>
     public string Notice(string orgSlug) => $"{_base}/notice/{Uri.EscapeDataString(orgSlug)}";
 }

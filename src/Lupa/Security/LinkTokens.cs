@@ -18,6 +18,12 @@ public enum LinkPurpose : byte
 
     /// <summary>Unsubscribe from every list a campaign went to (/u/): the id is the subscriber, the stamp the campaign.</summary>
     UnsubscribeCampaign = (byte)'U',
+
+    /// <summary>Verify a data-subject request made on /privacy/{org} (/privacy/verify/): the id is the request, the stamp its receipt time.</summary>
+    PrivacyVerify = (byte)'v',
+
+    /// <summary>Read the answer to a verified access or portability request (/privacy/report/): the id is the request, time-limited.</summary>
+    PrivacyReport = (byte)'r',
 }
 
 /// <summary>The facts a link carries.</summary>

@@ -18,7 +18,7 @@ public sealed class CampaignTemplateTests
         IReadOnlyDictionary<string, string>? attributes = null,
         string unsubscribeUrl = "https://lupa.test/u/anna?t=1&s=2") =>
         new(name, "anna@example.test", "en", attributes ?? new Dictionary<string, string>(),
-            unsubscribeUrl, "https://lupa.test/p/anna", "https://lupa.test/privacy");
+            unsubscribeUrl, "https://lupa.test/p/anna", "https://lupa.test/privacy", "https://lupa.test/privacy-requests");
 
     private static CompiledCampaign Compile(CampaignContent content, OrganisationLayout? layout = null)
     {
@@ -115,7 +115,8 @@ public sealed class CampaignTemplateTests
         Assert.Contains("-- \n", text);
         Assert.Contains("Unsubscribe: https://lupa.test/u/anna?t=1&s=2", text);
         Assert.Contains("Email preferences: https://lupa.test/p/anna", text);
-        Assert.Contains("Privacy notice: https://lupa.test/privacy", text);
+        Assert.Contains("Privacy notice: https://lupa.test/privacy\n", text);
+        Assert.Contains("Your data rights: https://lupa.test/privacy-requests\n", text);
         Assert.EndsWith("Acme Oy\nMannerheimintie 1\n00100 Helsinki", text);
     }
 
@@ -212,6 +213,7 @@ public sealed class CampaignTemplateTests
             Assert.Contains("Peru tilaus", part);
             Assert.Contains("Tilausasetukset", part);
             Assert.Contains("Tietosuojaseloste", part);
+            Assert.Contains("Tietosuojaoikeutesi", part);
             Assert.Contains("Saat tämän viestin, koska olet tilannut uutiskirjeen lähettäjältä Acme Oy.", part);
             Assert.DoesNotContain("Unsubscribe", part);
         }
@@ -232,6 +234,8 @@ public sealed class CampaignTemplateTests
             Assert.Contains("You receive this email because you subscribed to news from Acme Oy.", part);
         }
         Assert.Contains("<a href=\"https://lupa.test/privacy\"", message.Html);
+        Assert.Contains("<a href=\"https://lupa.test/privacy-requests\"", message.Html);
+        Assert.Contains("Your data rights</a>", message.Html);
         Assert.Contains("Acme Oy<br>Mannerheimintie 1<br>00100 Helsinki", message.Html);
     }
 
