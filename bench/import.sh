@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     *) lupa_die "unknown option $1" ;;
   esac
 done
-[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+[ -x /usr/bin/time ] || lupa_apt_install time
 
 lupa_build
 CSV="$LUPA_WORK/people.csv"
@@ -41,32 +41,14 @@ with open(path, "w") as f:
         f.write(f"reader{i}@example{i % 1009}.fi,Reader {i},City{i % 300},2026-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z,double_opt_in,https://bench.test/join,192.0.2.{i % 250 + 1}\n")
 PY
 
-PG_DIR=""
-pg_start() {
-  local bin
-  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-  if [ -z "$bin" ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-  fi
-  PG_DIR="$(mktemp -d /tmp/lupa-bench-pg.XXXXXX)"
-  chown postgres "$PG_DIR"
-  PG_PORT="$(lupa_free_port)"
-  runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
-  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off" start >/dev/null
-  PG_BIN="$bin"
-}
-pg_stop() { [ -n "$PG_DIR" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1; rm -rf "$PG_DIR"; PG_DIR=""; }
-trap 'pg_stop; lupa_cleanup' EXIT
-
 declare -a RESULTS=()
 status=0
 run_one() {
   local db="$1"
   rm -f "$LUPA_WORK"/lupa.db* ; rm -rf "$LUPA_WORK/lupa-data"
   if [ "$db" = postgres ]; then
-    pg_start
-    export Lupa__Database__Provider=postgres ConnectionStrings__Lupa="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+    lupa_pg_start
+    export Lupa__Database__Provider=postgres ConnectionStrings__Lupa="$LUPA_PG_CONNECTION"
   else
     unset Lupa__Database__Provider ConnectionStrings__Lupa
   fi
@@ -96,7 +78,7 @@ print(f"{db:9s} rows={rows} wall={wall:.1f}s check={checked/1000:.1f}s import={a
 PY
   RESULTS+=("$(cat "$LUPA_WORK/result-$db.txt")")
   grep -q PASS "$LUPA_WORK/result-$db.txt" || status=1
-  [ "$db" = postgres ] && pg_stop
+  [ "$db" = postgres ] && lupa_pg_stop
   return 0
 }
 

@@ -6,10 +6,13 @@
 #   lupa_create_org bench           # `Lupa.dll orgs create ... --json`; sets LUPA_API_KEY
 #   lupa_api POST /api/v1/lists '{"name":"News","slug":"news"}'
 #   lupa_sql "SELECT count(*) FROM subscriptions"   # python3's sqlite3 on ./lupa.db (no sqlite3 CLI needed)
+#   lupa_pg_start; lupa_pg_sql "SELECT 1"           # a throwaway PostgreSQL on 127.0.0.1; lupa_pg_stop
+#   lupa_sink_start; lupa_sink_ceiling 50000        # Postfix's smtp-sink on 127.0.0.1; smtp-source's rate into it
 #
 # The server runs in its own session (setsid), so it never gets the terminal's Ctrl-C; an EXIT/INT/TERM
 # trap installed by lupa_start kills its whole process group and deletes the working dir, on success,
-# on failure and on Ctrl-C alike. Set LUPA_BENCH_KEEP=1 to keep the working dir (lupa.db, server.log).
+# on failure and on Ctrl-C alike; it also stops the PostgreSQL server and the smtp-sink these helpers
+# started. Set LUPA_BENCH_KEEP=1 to keep the working dir (lupa.db, server.log).
 
 LUPA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LUPA_WORK=""
@@ -20,6 +23,13 @@ LUPA_MAIL_PORT=""
 LUPA_URL=""
 LUPA_API_KEY=""
 LUPA_APP=""
+LUPA_ORG_ID=""
+PG_DIR=""
+PG_BIN=""
+PG_PORT=""
+SINK_PID=""
+SINK_PORT=""
+SINK_OUT=""
 
 lupa_log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 lupa_die() { lupa_log "ERROR: $*"; exit 1; }
@@ -75,6 +85,8 @@ lupa_cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   lupa_stop
+  lupa_sink_stop
+  lupa_pg_stop
   if [ -n "$LUPA_WORK" ] && [ -d "$LUPA_WORK" ]; then
     if [ "${LUPA_BENCH_KEEP:-0}" = 1 ]; then
       lupa_log "kept $LUPA_WORK"
@@ -132,11 +144,12 @@ lupa_cli() {
   (cd "$LUPA_WORK" && Logging__LogLevel__Default=Warning dotnet "$LUPA_APP" "$@")
 }
 
-# lupa_create_org SLUG: creates organisation SLUG and sets LUPA_API_KEY.
+# lupa_create_org SLUG: creates organisation SLUG and sets LUPA_API_KEY and LUPA_ORG_ID.
 lupa_create_org() {
   local slug="$1" json
   json="$(lupa_cli orgs create --name "Bench" --slug "$slug" --owner-email "owner@$slug.test" --json)" || lupa_die "orgs create failed"
   LUPA_API_KEY="$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])')" || lupa_die "orgs create printed no apiKey: $json"
+  LUPA_ORG_ID="$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["orgId"])')" || lupa_die "orgs create printed no orgId: $json"
 }
 
 # lupa_api METHOD PATH [JSON]: calls the REST API with the organisation's key; prints the body, fails on non-2xx.
@@ -159,14 +172,130 @@ for row in c.execute(sys.argv[2]):
 PY
 }
 
+# lupa_apt_install PACKAGE...: installs Debian packages with apt-get (through sudo when not root).
+# Refuses when apt-get would remove a package to make room (e.g. another mail server for postfix).
+lupa_apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  lupa_log "apt-get install $*"
+  $sudo apt-get update -qq || lupa_die "apt-get update failed"
+  local removes
+  removes="$($sudo apt-get -s install -y "$@" 2>/dev/null | sed -n 's/^Remv \([^ ]*\).*/\1/p' | tr '\n' ' ')"
+  [ -z "$removes" ] || lupa_die "installing $* would remove: $removes; install it yourself if that is what you want"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || lupa_die "could not install $*"
+}
+
 # lupa_ensure_wrk: wrk from Debian's package when it is missing.
 lupa_ensure_wrk() {
   command -v wrk >/dev/null && return 0
-  lupa_log "wrk is missing: apt-get install wrk"
+  lupa_apt_install wrk
+}
+
+# ---- a throwaway PostgreSQL ----------------------------------------------------------------------
+# lupa_pg_start: initdb in a temp dir and a server on 127.0.0.1 on a free port (Debian's postgresql
+# package, installed when missing; run as the postgres user). Sets PG_DIR, PG_PORT, PG_BIN and
+# LUPA_PG_CONNECTION (the ConnectionStrings:Lupa value). Needs root (runuser).
+lupa_pg_start() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  if [ -z "$bin" ]; then
+    lupa_apt_install postgresql
+    bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+  PG_DIR="$(mktemp -d /tmp/lupa-bench-pg.XXXXXX)"
+  chown postgres "$PG_DIR"
+  PG_PORT="$(lupa_free_port)"
+  PG_BIN="$bin"
+  runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
+  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB -c synchronous_commit=off" start >/dev/null \
+    || { tail -20 "$PG_DIR/log" >&2; lupa_die "PostgreSQL did not start"; }
+  LUPA_PG_CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
+}
+
+lupa_pg_stop() {
+  [ -n "$PG_DIR" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=""
+}
+
+# lupa_pg_sql SQL: runs SQL with psql on the throwaway server; prints rows tab-separated.
+lupa_pg_sql() {
+  PGOPTIONS="-c statement_timeout=0" psql -X -q -v ON_ERROR_STOP=1 -At -F $'\t' -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "$1"
+}
+
+# The postmaster and its backends: jiffies they used, those of ended backends included.
+lupa_pg_jiffies() {
+  local pm
+  pm="$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)" || { echo 0; return; }
+  { awk '{print $14+$15+$16+$17}' "/proc/$pm/stat" 2>/dev/null
+    for c in $(pgrep -P "$pm"); do awk '{print $14+$15}' "/proc/$c/stat" 2>/dev/null; done; } | awk '{n+=$1} END{print n+0}'
+}
+
+# ---- Postfix's smtp-sink as the relay ------------------------------------------------------------
+lupa_ensure_smtp_sink() {
+  [ -x /usr/sbin/smtp-sink ] && [ -x /usr/sbin/smtp-source ] && return 0
+  # The package only for its two test programs: no mail system is configured or started.
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq wrk >/dev/null || lupa_die "could not install wrk"
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+  lupa_apt_install postfix
+  [ -x /usr/sbin/smtp-sink ] || lupa_die "no /usr/sbin/smtp-sink after installing postfix"
 }
+
+# lupa_sink_start: smtp-sink on 127.0.0.1 on a free port, in its own session, counting what it takes
+# (-c, to SINK_OUT). Sets SINK_PID and SINK_PORT. With LUPA_SINK_DUMP=FILE it also appends every
+# message it takes to FILE (-D; slow, for looking at what was sent, not for measuring).
+lupa_sink_start() {
+  lupa_ensure_smtp_sink
+  lupa_workdir
+  SINK_PORT="$(lupa_free_port)"
+  SINK_OUT="$LUPA_WORK/sink-$SINK_PORT.txt"
+  local user=() dump=()
+  [ "$(id -u)" = 0 ] && user=(-u nobody)   # smtp-sink refuses to run as root without -u
+  if [ -n "${LUPA_SINK_DUMP:-}" ]; then
+    touch "$LUPA_SINK_DUMP"
+    [ "$(id -u)" = 0 ] && chown nobody "$LUPA_SINK_DUMP"
+    dump=(-D "$LUPA_SINK_DUMP")
+  fi
+  ( exec setsid /usr/sbin/smtp-sink -c "${user[@]}" "${dump[@]}" "127.0.0.1:$SINK_PORT" 1024 >"$SINK_OUT" 2>&1 </dev/null ) &
+  SINK_PID=$!
+  local i
+  for i in $(seq 1 50); do
+    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$SINK_PORT" 2>/dev/null && return 0
+    kill -0 "$SINK_PID" 2>/dev/null || { cat "$SINK_OUT" >&2; lupa_die "smtp-sink exited"; }
+    sleep 0.1
+  done
+  lupa_die "smtp-sink does not answer on 127.0.0.1:$SINK_PORT"
+}
+
+lupa_sink_stop() {
+  [ -n "$SINK_PID" ] || return 0
+  kill -TERM "$SINK_PID" 2>/dev/null || true
+  wait "$SINK_PID" 2>/dev/null || true
+  SINK_PID=""
+}
+
+# lupa_sink_count: messages the running sink has taken so far (its -c counter).
+lupa_sink_count() {
+  tr '\r' '\n' <"$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | awk '{print $1+0}'
+}
+
+# lupa_sink_ceiling COUNT: the sink's own ceiling, `smtp-source -d -s 8 -l 10000 -m COUNT` (8 sessions,
+# each reusing its connection, 10 KB messages) timed; prints messages a second.
+lupa_sink_ceiling() {
+  local count="$1" t0 t1
+  t0="$(date +%s.%N)"
+  /usr/sbin/smtp-source -d -s 8 -l 10000 -m "$count" "127.0.0.1:$SINK_PORT" || lupa_die "smtp-source failed"
+  t1="$(date +%s.%N)"
+  awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f\n", n/(b-a)}'
+}
+
+# lupa_rss_peak PID: the process's peak resident set (VmHWM) in MB.
+lupa_rss_peak() { awk '/^VmHWM:/{printf "%.0f\n", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# lupa_loadavg: the 1, 5 and 15 minute load averages.
+lupa_loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # Jiffies used by one process (utime+stime) and by the whole machine (busy, total), for CPU shares.
 lupa_proc_jiffies() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
