@@ -14,7 +14,7 @@ public sealed partial class PrivacyRequestTests
     private static readonly TimeZoneInfo Helsinki = TimeZoneInfo.FindSystemTimeZoneById("Europe/Helsinki");
 
     /// <summary>A visitor with cookies, posting the antiforgery token the page gave.</summary>
-    private sealed class Visitor(LupaTestHost host) : IDisposable
+    internal sealed class Visitor(LupaTestHost host) : IDisposable
     {
         private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(host.BaseUrl) };
 
