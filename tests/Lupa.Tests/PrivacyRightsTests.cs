@@ -76,7 +76,7 @@ public sealed class PrivacyRightsTests
         await using var c = new NpgsqlConnection(host.ConnectionString);
         await c.OpenAsync();
         // Written pages reach the files at a checkpoint; until then they are in shared buffers (and the WAL).
-        await c.ExecuteAsync("CHECKPOINT");
+        await c.ExecuteAsync(new CommandDefinition("CHECKPOINT", commandType: System.Data.CommandType.Text));
         var dataDir = await c.ExecuteScalarAsync<string>("SHOW data_directory");
         var rels = await c.QueryAsync<string>("SELECT pg_relation_filepath(oid) FROM pg_class WHERE relkind IN ('r', 'i', 't') AND pg_relation_filepath(oid) IS NOT NULL");
         var files = new List<string>();
