@@ -10,6 +10,9 @@ public static class SuppressionReasons
     public const string Erased = "erased";
     public const string Complaint = "complaint";
     public const string HardBounce = "hard_bounce";
+
+    /// <summary>The person objected to direct marketing (GDPR Article 21(3)): absolute, for every list.</summary>
+    public const string Objection = "objection";
 }
 
 /// <summary>

@@ -92,6 +92,9 @@ public static class ConsentMethods
     /// <summary>The preference centre.</summary>
     public const string PreferenceCentre = "preference_centre";
 
+    /// <summary>An objection to direct marketing (GDPR Article 21(3)): withdrawn from every list.</summary>
+    public const string Objection = "objection";
+
     /// <summary>Methods a caller may state as evidence of an earlier consent.</summary>
     public static readonly IReadOnlyList<string> EvidenceMethods = ["form", "double_opt_in", "paper", "phone", "event", "api"];
 }

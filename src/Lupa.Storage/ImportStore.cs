@@ -194,6 +194,12 @@ public sealed class ImportStore(LupaDatabase db)
                 results[i] = (ImportOutcomes.RefusedNoEvidence, found ? "no evidence of consent (the existing subscriber was left unchanged)" : "no evidence of consent, and the organisation refuses such rows");
                 continue;
             }
+            // A restricted person (GDPR Article 18) is only stored: an import changes nothing about them.
+            if (found && e.Restricted)
+            {
+                results[i] = (ImportOutcomes.Existing, "restricted (GDPR Article 18): left unchanged");
+                continue;
+            }
             var rowStatuses = r.ListIds.Select(l => (List: l, Status: found ? statuses.GetValueOrDefault((e.Id, l)) : null)).ToList();
             // A person who unsubscribed from every target list is not brought back by an import.
             if (rowStatuses.All(x => x.Status == SubscriptionStatuses.Unsubscribed))
@@ -409,13 +415,13 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    public async Task<Dictionary<string, (long Id, string Name, string Attributes)>> FindSubscribersAsync(IEnumerable<string> emails)
+    public async Task<Dictionary<string, (long Id, string Name, string Attributes, bool Restricted)>> FindSubscribersAsync(IEnumerable<string> emails)
     {
         var json = Json(emails, (w, e) => w.WriteString("e", e));
-        var rows = await tx.Connection.QueryAsync<(long Id, string Email, string Name, string Attributes)>(
-            $"SELECT s.id, s.email, s.name, s.attributes FROM subscribers s WHERE s.org_id = @orgId AND s.email IN (SELECT x.e FROM {Rows("emails", "e text")})",
+        var rows = await tx.Connection.QueryAsync<(long Id, string Email, string Name, string Attributes, long? RestrictedAt)>(
+            $"SELECT s.id, s.email, s.name, s.attributes, s.restricted_at FROM subscribers s WHERE s.org_id = @orgId AND s.email IN (SELECT x.e FROM {Rows("emails", "e text")})",
             new { orgId, emails = json }, tx.Transaction);
-        return rows.ToDictionary(r => r.Email, r => (r.Id, r.Name, r.Attributes));
+        return rows.ToDictionary(r => r.Email, r => (r.Id, r.Name, r.Attributes, r.RestrictedAt is not null));
     }
 
     public async Task<Dictionary<(long SubscriberId, long ListId), string>> FindStatusesAsync(IEnumerable<long> subscriberIds)

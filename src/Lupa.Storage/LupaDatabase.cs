@@ -99,7 +99,9 @@ public sealed class LupaDatabase : IDisposable
         var handle = connection.Handle!.DangerousGetHandle();
         if (!_prepared.ContainsKey(handle))
         {
-            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;");
+            // secure_delete zeroes what a DELETE or UPDATE frees, so an erased person's bytes do not stay in free
+            // space (SubscriberErasure). It applies to every writer, since any of them may free a page.
+            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;");
             _prepared.TryAdd(handle, 0);
         }
         return connection;

@@ -439,6 +439,98 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return n > 0;
     }
 
+    // ---- the data subject's rights (Articles 16, 18, 21) --------------------------------------
+
+    /// <summary>
+    /// Restricts (Article 18) or lifts the restriction: a restricted person is kept but left out of every send,
+    /// segment, export and import update. Lifting queues <paramref name="liftedMail"/> (the person is told, 18(3))
+    /// in the same transaction. False when nothing changed (no such subscriber, or already in that state).
+    /// </summary>
+    public async Task<bool> SetRestrictedAsync(long subscriberId, bool restricted, Func<SubscriberRow, OutboxMessage>? liftedMail, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var row = await tx.Connection.QuerySingleOrDefaultAsync<SubscriberRow>(
+            restricted
+                ? "UPDATE subscribers SET restricted_at = @now, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId AND restricted_at IS NULL RETURNING *"
+                : "UPDATE subscribers SET restricted_at = NULL, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId AND restricted_at IS NOT NULL RETURNING *",
+            new { OrgId, subscriberId, now }, tx.Transaction);
+        if (row is null)
+            return false;
+        if (!restricted && liftedMail is not null)
+            await EnqueueAsync(tx, liftedMail(row), now);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// An objection to direct marketing (Article 21(3), absolute): every subscription of the person is withdrawn
+    /// with a withdrawal record, the address is suppressed for every list with reason <c>objection</c> (also when Lupa
+    /// does not hold the person yet, so no import adds them), and <c>suppressed_at</c> is set. Returns how many
+    /// subscriptions were withdrawn.
+    /// </summary>
+    public async Task<int> ObjectToDirectMarketingAsync(string email, string actor, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var subscriber = await tx.Connection.QuerySingleOrDefaultAsync<SubscriberRow>(
+            "SELECT * FROM subscribers WHERE org_id = @OrgId AND email = @email", new { OrgId, email }, tx.Transaction);
+        var withdrawn = 0;
+        if (subscriber is not null)
+        {
+            var open = (await tx.Connection.QueryAsync<SubscriptionRow>(
+                "SELECT * FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @Id AND status <> 'unsubscribed'", new { OrgId, subscriber.Id }, tx.Transaction)).AsList();
+            foreach (var s in open)
+            {
+                await tx.Connection.ExecuteAsync(
+                    "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = @now, request_at = NULL WHERE org_id = @OrgId AND id = @Id",
+                    new { OrgId, s.Id, now }, tx.Transaction);
+                await InsertConsentAsync(tx, new NewConsentRecord
+                {
+                    SubscriberId = s.SubscriberId,
+                    ListId = s.ListId,
+                    Kind = ConsentKinds.Withdrawal,
+                    Method = ConsentMethods.Objection,
+                    OccurredAt = now,
+                    Actor = actor,
+                }, now);
+                withdrawn++;
+            }
+            await tx.Connection.ExecuteAsync(
+                "UPDATE subscribers SET suppressed_at = coalesce(suppressed_at, @now), updated_at = @now WHERE org_id = @OrgId AND id = @Id",
+                new { OrgId, subscriber.Id, now }, tx.Transaction);
+        }
+        if (SuppressionHash(email) is { } hash)
+            await tx.Connection.ExecuteAsync(
+                """
+                INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @hash, 0, @reason, @now)
+                ON CONFLICT (org_id, address_hash, list_id) DO UPDATE SET reason = excluded.reason WHERE suppressions.reason = 'erased'
+                """,
+                new { OrgId, hash, reason = SuppressionReasons.Objection, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return withdrawn;
+    }
+
+    /// <summary>An objection to profiling (Article 21(2)): marks the person; no individual tracking or scoring may apply from then on.</summary>
+    public async Task<bool> ObjectToProfilingAsync(long subscriberId, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var n = await tx.Connection.ExecuteAsync(
+            "UPDATE subscribers SET objected_profiling_at = @now, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId AND objected_profiling_at IS NULL",
+            new { OrgId, subscriberId, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return n > 0;
+    }
+
+    /// <summary>Rectification (Article 16): sets name, language and attributes (as a JSON object) together.</summary>
+    public async Task<bool> RectifyAsync(long subscriberId, string name, string language, string attributes, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var n = await tx.Connection.ExecuteAsync(
+            "UPDATE subscribers SET name = @name, language = @language, attributes = @attributes, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId",
+            new { OrgId, subscriberId, name, language, attributes, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return n > 0;
+    }
+
     // The suppression list keeps only a keyed hash of the address.
     private string? SuppressionHash(string? email) =>
         email is not null && EmailAddress.Parse(email) is { IsOk: true } address ? SuppressionKey.For(db.SuppressionKey, address.Value!) : null;

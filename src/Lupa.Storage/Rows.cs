@@ -79,6 +79,9 @@ public sealed class SubscriberRow
     public string Attributes { get; init; } = "{}";
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
+    public long? RestrictedAt { get; init; }
+    public long? SuppressedAt { get; init; }
+    public long? ObjectedProfilingAt { get; init; }
 }
 
 public sealed class SubscriptionRow
@@ -316,6 +319,7 @@ public sealed class PrivacyRequestRow
     public string Type { get; init; } = "";
     public string? ObjectionScope { get; init; }
     public string? SubjectEmail { get; init; }
+    public string? SubjectHash { get; init; }
     public long? SubscriberId { get; init; }
     public string Language { get; init; } = "en";
     public string Channel { get; init; } = "";

@@ -14,7 +14,7 @@ public sealed partial class PrivacyRequestTests
     private static readonly TimeZoneInfo Helsinki = TimeZoneInfo.FindSystemTimeZoneById("Europe/Helsinki");
 
     /// <summary>A visitor with cookies, posting the antiforgery token the page gave.</summary>
-    private sealed class Visitor(LupaTestHost host) : IDisposable
+    internal sealed class Visitor(LupaTestHost host) : IDisposable
     {
         private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(host.BaseUrl) };
 
@@ -87,7 +87,7 @@ public sealed partial class PrivacyRequestTests
         Assert.Contains("value=\"objection_profiling\"", page);
         Assert.Contains("href=\"/notice/acme\"", page);
 
-        var known = await visitor.PostFormAsync("/privacy/acme?lang=fi", ("email", "maija@example.fi"), ("choice", "erasure"), ("details", "Poistakaa kaikki."));
+        var known = await visitor.PostFormAsync("/privacy/acme?lang=fi", ("email", "maija@example.fi"), ("choice", "rectification"), ("correction", "Poistakaa kaikki."));
         Assert.Equal(HttpStatusCode.OK, known.StatusCode);
         var knownPage = await known.Content.ReadAsStringAsync();
         Assert.Contains("Tarkista sähköpostisi", knownPage);
@@ -103,11 +103,11 @@ public sealed partial class PrivacyRequestTests
         var mail = Assert.Single(await host.WaitForMailAsync("maija@example.fi"));
         var message = MailText.Parse(mail);
         Assert.Equal("Vahvista tietosuojapyyntösi: acme Oy", message.Subject);
-        Assert.Contains("Tietojeni poistaminen", message.TextBody);
+        Assert.Contains("Tietojeni oikaisu", message.TextBody);
         var link = MailText.Link(mail, "/privacy/verify/");
 
         // The same request again within the resend time sends no second mail.
-        await visitor.PostFormAsync("/privacy/acme?lang=fi", ("email", "maija@example.fi"), ("choice", "erasure"));
+        await visitor.PostFormAsync("/privacy/acme?lang=fi", ("email", "maija@example.fi"), ("choice", "rectification"), ("correction", "Poistakaa kaikki."));
         await Task.Delay(500);
         Assert.Single(await host.WaitForMailAsync("maija@example.fi", 1, 100));
 
@@ -118,7 +118,8 @@ public sealed partial class PrivacyRequestTests
 
         var register = await JsonAsync(await api.GetAsync("/api/v1/privacy/requests"), HttpStatusCode.OK);
         var request = Assert.Single(register.EnumerateArray());
-        Assert.Equal("erasure", request.GetProperty("type").GetString());
+        // A rectification waits for the officer (erasure, restriction and objection are carried out at once: PrivacyRightsTests).
+        Assert.Equal("rectification", request.GetProperty("type").GetString());
         Assert.Equal("verified", request.GetProperty("status").GetString());
         Assert.Equal("self_service", request.GetProperty("channel").GetString());
         Assert.Equal("maija@example.fi", request.GetProperty("email").GetString());

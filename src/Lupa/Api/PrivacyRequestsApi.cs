@@ -79,6 +79,19 @@ public sealed class CompleteInput
     public string? Outcome { get; set; }
 }
 
+/// <summary>The body of POST /api/v1/privacy/requests/{id}/fulfil: for a rectification, the corrected values (fields left out stay).</summary>
+public sealed class FulfilInput
+{
+    /// <summary>The corrected name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The corrected language: fi or en.</summary>
+    public string? Language { get; set; }
+
+    /// <summary>Attributes to set; a null or empty value removes the attribute.</summary>
+    public Dictionary<string, string?>? Attributes { get; set; }
+}
+
 /// <summary>The body of POST /api/v1/privacy/requests/{id}/refuse.</summary>
 public sealed class RefuseInput
 {
@@ -100,6 +113,7 @@ public static class PrivacyRequestsApi
         g.MapPost("/", Register).WithSummary("Registers a request that came by letter, phone or mail; verified at once.").Accepts<PrivacyRequestInput>("application/json");
         g.MapGet("/{id:long}", Get).WithSummary("One request with its deadline.");
         g.MapPost("/{id:long}/extend", Extend).WithSummary("Extends the deadline by 1 or 2 further months with a reason; the subject is told by mail.").Accepts<ExtendInput>("application/json");
+        g.MapPost("/{id:long}/fulfil", Fulfil).WithSummary("Does what the request asks and completes it: erasure, restriction, objection, access or portability (the answer mailed); rectification with the corrected values in the body.").Accepts<FulfilInput>("application/json");
         g.MapPost("/{id:long}/complete", Complete).WithSummary("Completes the request with its outcome.").Accepts<CompleteInput>("application/json");
         g.MapPost("/{id:long}/refuse", Refuse).WithSummary("Refuses the request with a reason; the subject is told, with their right to complain.").Accepts<RefuseInput>("application/json");
     }
@@ -185,6 +199,22 @@ public static class PrivacyRequestsApi
         if (problem is not null)
             return problem;
         var result = await s.ExtendAsync(user.OrgId(), id, input!.Months, input.Reason, user.Actor(), ct);
+        return result.IsOk ? TypedResults.Ok(ToDto(result.Value!, s)) : Problem(result);
+    }
+
+    private static async Task<Results<Ok<PrivacyRequestDto>, ProblemHttpResult>> Fulfil(long id, HttpContext http, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)
+    {
+        Correction? correction = null;
+        // The body is optional: only a rectification needs one.
+        if (http.Request.ContentLength is > 0 || http.Request.ContentType is not null)
+        {
+            var (input, problem) = await ApiBody.ReadAsync<FulfilInput>(http);
+            if (problem is not null)
+                return problem;
+            if (input!.Name is not null || input.Language is not null || input.Attributes is not null)
+                correction = new Correction(input.Name, input.Language, input.Attributes);
+        }
+        var result = await s.FulfilAsync(user.OrgId(), id, correction, user.Actor(), ct);
         return result.IsOk ? TypedResults.Ok(ToDto(result.Value!, s)) : Problem(result);
     }
 

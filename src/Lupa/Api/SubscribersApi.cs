@@ -6,7 +6,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Lupa.Api;
 
 /// <summary>A subscriber with their subscriptions.</summary>
-public sealed record SubscriberDto(long Id, string Email, string Name, string Language, DateTimeOffset CreatedAt, SubscriptionDto[] Subscriptions);
+/// <param name="Id">The subscriber's id.</param>
+/// <param name="Email">The address, normalised.</param>
+/// <param name="Name">The name.</param>
+/// <param name="Language">fi or en.</param>
+/// <param name="CreatedAt">When Lupa first stored the person.</param>
+/// <param name="Subscriptions">The person's subscriptions.</param>
+/// <param name="RestrictedAt">Since when processing is restricted (Article 18): left out of every send, segment, export and import update.</param>
+/// <param name="SuppressedAt">Since when the address is suppressed for every list (objection, hard bounce, complaint).</param>
+/// <param name="ObjectedProfilingAt">Since when the person objects to profiling: no individual tracking or scoring.</param>
+public sealed record SubscriberDto(long Id, string Email, string Name, string Language, DateTimeOffset CreatedAt, SubscriptionDto[] Subscriptions,
+    DateTimeOffset? RestrictedAt = null, DateTimeOffset? SuppressedAt = null, DateTimeOffset? ObjectedProfilingAt = null);
 
 /// <summary>One subscription.</summary>
 public sealed record SubscriptionDto(long ListId, string ListSlug, string Status, DateTimeOffset CreatedAt, DateTimeOffset? ConfirmedAt, DateTimeOffset? UnsubscribedAt);
@@ -81,6 +91,8 @@ public static class SubscribersApi
         g.MapGet("/{id:long}", Get).WithSummary("One subscriber with their subscriptions.");
         g.MapPatch("/{id:long}", Change).WithSummary("Rectifies a subscriber's name or language.").Accepts<SubscriberChange>("application/json");
         g.MapGet("/{id:long}/consents", Consents).WithSummary("The subscriber's full consent history, oldest first.");
+        g.MapPost("/{id:long}/restrict", Restrict).WithSummary("Restricts processing (GDPR Article 18): kept, but left out of every send, segment, export and import update.");
+        g.MapPost("/{id:long}/unrestrict", Unrestrict).WithSummary("Lifts the restriction; the person is told by mail (Article 18(3)).");
         g.MapDelete("/{id:long}/lists/{listId:long}", Unsubscribe).WithSummary("Unsubscribes the subscriber from a list and records the withdrawal.");
     }
 
@@ -88,7 +100,8 @@ public static class SubscribersApi
     {
         var subs = await store.ListSubscriptionsAsync(s.Id, ct);
         return new SubscriberDto(s.Id, s.Email, s.Name, s.Language, Time(s.CreatedAt),
-            subs.Select(x => new SubscriptionDto(x.ListId, x.ListSlug, x.Status, Time(x.CreatedAt), Time(x.ConfirmedAt), Time(x.UnsubscribedAt))).ToArray());
+            subs.Select(x => new SubscriptionDto(x.ListId, x.ListSlug, x.Status, Time(x.CreatedAt), Time(x.ConfirmedAt), Time(x.UnsubscribedAt))).ToArray(),
+            Time(s.RestrictedAt), Time(s.SuppressedAt), Time(s.ObjectedProfilingAt));
     }
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
@@ -221,5 +234,20 @@ public static class SubscribersApi
             return ApiBody.NotFound("subscription to that list");
         await store.UnsubscribeAsync(sub.Id, ConsentMethods.Api, null, null, user.Actor(), s.Now(), ct);
         return TypedResults.Ok(await ToDtoAsync(store, row, ct));
+    }
+
+    private static Task<Results<Ok<SubscriberDto>, ProblemHttpResult>> Restrict(long id, ClaimsPrincipal user, ApiServices s, Lupa.Privacy.PrivacyRequestService privacy, CancellationToken ct) =>
+        SetRestrictionAsync(id, true, user, s, privacy, ct);
+
+    private static Task<Results<Ok<SubscriberDto>, ProblemHttpResult>> Unrestrict(long id, ClaimsPrincipal user, ApiServices s, Lupa.Privacy.PrivacyRequestService privacy, CancellationToken ct) =>
+        SetRestrictionAsync(id, false, user, s, privacy, ct);
+
+    private static async Task<Results<Ok<SubscriberDto>, ProblemHttpResult>> SetRestrictionAsync(
+        long id, bool restricted, ClaimsPrincipal user, ApiServices s, Lupa.Privacy.PrivacyRequestService privacy, CancellationToken ct)
+    {
+        var result = await privacy.SetRestrictionAsync(user.OrgId(), id, restricted, user.Actor(), ct);
+        if (!result.IsOk)
+            return result.Code == "not_found" ? ApiBody.NotFound("subscriber") : ApiBody.Conflict("status", result.Reason!);
+        return TypedResults.Ok(await ToDtoAsync(s.Store(user), result.Value!, ct));
     }
 }

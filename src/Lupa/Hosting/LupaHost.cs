@@ -86,6 +86,8 @@ public static class LupaHost
         services.AddSingleton<Lupa.Privacy.PrivacyRequestService>();
         services.AddSingleton<Lupa.Privacy.PrivacySummary>();
         services.AddSingleton<Lupa.Privacy.PrivacyReports>();
+        services.AddSingleton<Lupa.Privacy.ErasureScrubber>();
+        services.AddHostedService(sp => sp.GetRequiredService<Lupa.Privacy.ErasureScrubber>());
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));

@@ -44,13 +44,14 @@ public enum PrivacyVerifyOutcome
 /// Failures are <see cref="Outcome{T}"/> codes: <c>not_found</c> (404), <c>status</c> (409: the request's status
 /// does not allow it), or the name of the field at fault (422).
 /// </remarks>
-public sealed class PrivacyRequestService(
+public sealed partial class PrivacyRequestService(
     LupaDatabase db,
     SystemStore system,
     PublicLinks links,
     LinkTokens tokens,
     OutboxSignal outboxSignal,
     SubscriptionService subscriptions,
+    ErasureScrubber scrubber,
     IOptions<LupaOptions> options,
     TimeProvider clock,
     ILogger<PrivacyRequestService> log)
@@ -200,6 +201,8 @@ public sealed class PrivacyRequestService(
         log.LogInformation("Privacy request {RequestId} verified", row.Id);
         if (row.Type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability)
             row = await AnswerAsync(org, row, ct);
+        else if (row.Type is PrivacyRequestTypes.Erasure or PrivacyRequestTypes.Restriction or PrivacyRequestTypes.Objection)
+            row = (await FulfilAsync(org, row, null, AutomaticHandler, ct)).Value ?? row;
         return (PrivacyVerifyOutcome.Verified, row, org);
     }
 

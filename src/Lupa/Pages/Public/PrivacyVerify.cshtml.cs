@@ -36,8 +36,16 @@ public sealed class PrivacyVerifyModel(PrivacyRequestService privacy) : PageMode
         OrganisationName = org!.Name;
         Heading = Text.Verified;
         Body = string.Format(Text.VerifiedBody, org.Name, Text.Date(privacy.DueDate(request!)));
-        if (request!.Type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability && outcome == PrivacyVerifyOutcome.Verified)
-            Note = Text.VerifiedReport;
+        if (outcome == PrivacyVerifyOutcome.Verified)
+            Note = request!.Type switch
+            {
+                PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability => Text.VerifiedReport,
+                PrivacyRequestTypes.Erasure when request.Status == PrivacyRequestStatuses.Completed => Text.VerifiedErased,
+                PrivacyRequestTypes.Restriction when request.Status == PrivacyRequestStatuses.Completed => Text.VerifiedRestricted,
+                PrivacyRequestTypes.Objection when request.Status == PrivacyRequestStatuses.Completed =>
+                    request.ObjectionScope == ObjectionScopes.Profiling ? Text.VerifiedObjectedProfiling : Text.VerifiedObjectedMarketing,
+                _ => null,
+            };
         return Page();
     }
 }

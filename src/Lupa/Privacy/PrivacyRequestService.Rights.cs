@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Lupa.Domain;
+using Lupa.Domain.Campaigns;
+using Lupa.Domain.Privacy;
+using Lupa.Storage;
+
+namespace Lupa.Privacy;
+
+/// <summary>What a rectification sets (Article 16); fields left null stay. An attribute given as null or "" is removed.</summary>
+public sealed record Correction(string? Name, string? Language, IReadOnlyDictionary<string, string?>? Attributes);
+
+// Fulfilment of the rights that change data: erasure (17), restriction (18), objection (21) and rectification (16).
+// A verified self-service erasure, restriction or objection is fulfilled at once; the officer runs the same through
+// POST /api/v1/privacy/requests/{id}/fulfil for registered requests (and for rectification, with the corrected values).
+public sealed partial class PrivacyRequestService
+{
+    /// <summary>
+    /// Fulfils a request by what its type asks, and completes it with the outcome. Failures: <c>not_found</c>,
+    /// <c>status</c>, or a field of <paramref name="correction"/> (a rectification needs one).
+    /// </summary>
+    public async Task<Outcome<PrivacyRequestRow>> FulfilAsync(long orgId, long id, Correction? correction, string actor, CancellationToken ct)
+    {
+        var (row, org, failure) = await LoadForAsync(orgId, id, PrivacyRequestStatuses.Action.Complete, ct);
+        if (failure is { } f)
+            return f;
+        return await FulfilAsync(org!, row!, correction, actor, ct);
+    }
+
+    private async Task<Outcome<PrivacyRequestRow>> FulfilAsync(OrganisationRow org, PrivacyRequestRow row, Correction? correction, string actor, CancellationToken ct)
+    {
+        var store = new OrganisationStore(db, org.Id);
+        var subscriber = row.SubjectEmail is { } email ? await store.FindSubscriberAsync(email, ct) : null;
+        string outcome;
+        object? facts = null;
+        switch (row.Type)
+        {
+            case PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability:
+                return Outcome<PrivacyRequestRow>.Ok(await AnswerAsync(org, row, ct));
+            case PrivacyRequestTypes.Erasure:
+                if (row.SubjectEmail is null)
+                {
+                    outcome = "Nothing to erase: the request keeps no address (an earlier erasure).";
+                    break;
+                }
+                var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(row.SubjectEmail).Value!);
+                var counts = await new SubscriberErasure(db, org.Id).EraseAsync(row.SubjectEmail, hash, Now(), ct);
+                scrubber.Request();
+                facts = counts;
+                outcome = counts.Subscribers > 0
+                    ? "Erased: the person was removed from subscribers, subscriptions, consent records, campaign recipients, the outbox, the mail catcher and import reports; only a keyed hash of the address stays on the suppression list, and the request keeps no address."
+                    : "Lupa held no subscriber with this address; any mail and import report rows were removed, a keyed hash of the address is on the suppression list, and the request keeps no address.";
+                break;
+            case PrivacyRequestTypes.Restriction:
+                if (subscriber is null)
+                {
+                    outcome = "Lupa holds no data about this address; nothing to restrict.";
+                    break;
+                }
+                await store.SetRestrictedAsync(subscriber.Id, true, null, Now(), ct);
+                outcome = "Restricted: the person is kept but left out of every send, segment, export and import update until the restriction is lifted (POST /api/v1/subscribers/{id}/unrestrict tells them).";
+                break;
+            case PrivacyRequestTypes.Objection when row.ObjectionScope == ObjectionScopes.Profiling:
+                if (subscriber is null)
+                {
+                    outcome = "Lupa holds no data about this address; no profiling to stop.";
+                    break;
+                }
+                await store.ObjectToProfilingAsync(subscriber.Id, Now(), ct);
+                outcome = "Objection to profiling recorded: no individual tracking or engagement scoring applies to the person from now on.";
+                break;
+            case PrivacyRequestTypes.Objection:
+                var withdrawn = await store.ObjectToDirectMarketingAsync(row.SubjectEmail!, "privacy_request:" + row.Id, Now(), ct);
+                facts = new { withdrawn };
+                outcome = $"Objection to direct marketing: unsubscribed from {withdrawn} list(s) with withdrawal records, and the address suppressed for every list (reason objection).";
+                break;
+            case PrivacyRequestTypes.Rectification:
+                if (correction is null)
+                    return Fail<PrivacyRequestRow>("name", "give the corrected name, language or attributes (the request's details say what to correct)");
+                if (subscriber is null)
+                    return Fail<PrivacyRequestRow>("status", "Lupa holds no subscriber with this address; complete the request with an outcome instead.");
+                var applied = await RectifyAsync(store, subscriber, correction, ct);
+                if (!applied.IsOk)
+                    return Fail<PrivacyRequestRow>(applied.Code!, applied.Reason!);
+                facts = new { fields = applied.Value };
+                outcome = "Rectified: " + (applied.Value!.Count == 0 ? "nothing differed" : string.Join(", ", applied.Value)) + ".";
+                break;
+            default:
+                return Fail<PrivacyRequestRow>("status", "This request type is not fulfilled by Lupa.");
+        }
+        var change = new PrivacyRequestChange(row.Status, row.ExtensionMonths, PrivacyRequestStatuses.Completed)
+        {
+            Outcome = outcome,
+            Handler = actor,
+            ClosedAt = Now(),
+        };
+        return await ApplyAsync(org.Id, row, change, null, actor, "fulfil", facts, ct);
+    }
+
+    // Applies a correction; the answer names the fields changed (never their values: the audit trail keeps no personal data).
+    private async Task<Outcome<IReadOnlyList<string>>> RectifyAsync(OrganisationStore store, SubscriberRow s, Correction c, CancellationToken ct)
+    {
+        var name = c.Name?.Trim() ?? s.Name;
+        if (TextRules.NameProblem(name) is { } np)
+            return Outcome<IReadOnlyList<string>>.Fail("name", np);
+        var language = c.Language ?? s.Language;
+        if (!Languages.IsSupported(language))
+            return Outcome<IReadOnlyList<string>>.Fail("language", "must be 'fi' or 'en'");
+        var attributes = SubscriberAttributes.Parse(s.Attributes);
+        var changed = new List<string>();
+        foreach (var (key, value) in c.Attributes ?? new Dictionary<string, string?>())
+        {
+            if (!SegmentFields.IsAttributeKey(key))
+                return Outcome<IReadOnlyList<string>>.Fail("attributes", $"'{key}' is not an attribute name (letters, digits, _ - .)");
+            if (string.IsNullOrEmpty(value))
+            {
+                if (attributes.Remove(key))
+                    changed.Add("attributes." + key);
+            }
+            else if (!attributes.TryGetValue(key, out var old) || old != value)
+            {
+                attributes[key] = value;
+                changed.Add("attributes." + key);
+            }
+        }
+        if (name != s.Name)
+            changed.Insert(0, "name");
+        if (language != s.Language)
+            changed.Insert(name != s.Name ? 1 : 0, "language");
+        if (changed.Count > 0)
+            await store.RectifyAsync(s.Id, name, language, JsonSerializer.Serialize(attributes), Now(), ct);
+        return Outcome<IReadOnlyList<string>>.Ok(changed);
+    }
+
+    /// <summary>
+    /// Restricts a subscriber (Article 18) or lifts the restriction, which the person is told by mail in their
+    /// language (18(3)). Written to the audit trail. Failures: <c>not_found</c>, <c>status</c> (already so).
+    /// </summary>
+    public async Task<Outcome<SubscriberRow>> SetRestrictionAsync(long orgId, long subscriberId, bool restricted, string actor, CancellationToken ct)
+    {
+        var store = new OrganisationStore(db, orgId);
+        var org = await system.GetOrganisationAsync(orgId, ct);
+        if (org is null || await store.GetSubscriberAsync(subscriberId, ct) is null)
+            return Fail<SubscriberRow>("not_found", "No subscriber with that id in this organisation.");
+        var changed = await store.SetRestrictedAsync(subscriberId, restricted, s =>
+        {
+            var t = PrivacyText.For(s.Language);
+            return SubjectMail(org, s.Email, t, t.RestrictionLiftedSubject, [string.Format(t.RestrictionLiftedBody, org.Name)], null, []);
+        }, Now(), ct);
+        if (!changed)
+            return Fail<SubscriberRow>("status", restricted ? "The subscriber is already restricted." : "The subscriber is not restricted.");
+        if (!restricted)
+            outboxSignal.Notify();
+        await new AuditStore(db).AppendAsync(orgId, actor, restricted ? "subscriber.restrict" : "subscriber.unrestrict", "subscriber:" + subscriberId, "{}", Now(), ct);
+        log.LogInformation("Subscriber {SubscriberId} {Action} by {Actor}", subscriberId, restricted ? "restricted" : "unrestricted", actor);
+        return Outcome<SubscriberRow>.Ok((await store.GetSubscriberAsync(subscriberId, ct))!);
+    }
+}
