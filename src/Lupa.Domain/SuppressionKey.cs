@@ -10,6 +10,9 @@ public static class SuppressionReasons
     public const string Erased = "erased";
     public const string Complaint = "complaint";
     public const string HardBounce = "hard_bounce";
+
+    /// <summary>Soft bounces reached the configured limit within the window (repeated full mailbox, repeated refusals).</summary>
+    public const string SoftBounce = "soft_bounce";
 }
 
 /// <summary>

@@ -89,6 +89,9 @@ public static class ConsentMethods
     /// <summary>The preference centre.</summary>
     public const string PreferenceCentre = "preference_centre";
 
+    /// <summary>The person reported a campaign message as spam (a feedback-loop complaint, ARF).</summary>
+    public const string Complaint = "complaint";
+
     /// <summary>Methods a caller may state as evidence of an earlier consent.</summary>
     public static readonly IReadOnlyList<string> EvidenceMethods = ["form", "double_opt_in", "paper", "phone", "event", "api"];
 }
