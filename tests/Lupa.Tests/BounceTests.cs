@@ -15,8 +15,24 @@ public sealed partial class BounceTests
 {
     private const string ComplaintAddress = "fbl@bounces.acme.test";
 
-    // A relay for the campaign, and Lupa with its bounce listener on a free port.
-    private static async Task<(TestRelay Relay, LupaTestHost Host, int Port)> StartAsync(Func<long, ListenerAnswer>? policy = null, Dictionary<string, string?>? extra = null)
+    /// <summary>A relay for the campaigns, Lupa with its bounce listener on a free port, and an organisation with people on its list.</summary>
+    private sealed class Scene(TestRelay relay, LupaTestHost host, int port, CampaignSetup setup) : IAsyncDisposable
+    {
+        public TestRelay Relay => relay;
+        public LupaTestHost Host => host;
+        public int Port => port;
+        public CampaignSetup Setup => setup;
+        public HttpClient Api { get; } = host.Api(setup.ApiKey);
+
+        public async ValueTask DisposeAsync()
+        {
+            Api.Dispose();
+            await host.DisposeAsync();
+            await relay.DisposeAsync();
+        }
+    }
+
+    private static async Task<Scene> SceneAsync(int people, Func<long, ListenerAnswer>? policy = null, Dictionary<string, string?>? extra = null)
     {
         var relay = await TestRelay.StartAsync(policy: policy);
         var port = TestDatabase.FreePort();
@@ -27,7 +43,10 @@ public sealed partial class BounceTests
         settings["Lupa:Bounces:ComplaintAddress"] = ComplaintAddress;
         foreach (var (k, v) in extra ?? [])
             settings[k] = v;
-        return (relay, await LupaTestHost.StartAsync(settings), port);
+        var host = await LupaTestHost.StartAsync(settings);
+        var setup = await CampaignSupport.SetUpAsync(host);
+        await CampaignSupport.SeedAsync(host.Db, setup.OrgId, setup.ListId, people);
+        return new Scene(relay, host, port, setup);
     }
 
     // Sends a campaign to the list and returns what the relay took, per recipient.
@@ -136,12 +155,8 @@ public sealed partial class BounceTests
     [Fact]
     public async Task A_dsn_to_the_listener_suppresses_the_address_and_a_later_campaign_skips_the_person()
     {
-        var (relay, host, port) = await StartAsync();
-        await using var _ = relay;
-        await using var __ = host;
-        var s = await CampaignSupport.SetUpAsync(host);
-        using var api = host.Api(s.ApiKey);
-        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 5);
+        await using var scene = await SceneAsync(5);
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
         var (first, mail) = await SendCampaignAsync(api, s, relay);
         Assert.Equal(5, mail.Count);
 
@@ -184,12 +199,8 @@ public sealed partial class BounceTests
     [Fact]
     public async Task A_forged_return_address_or_message_id_changes_nothing()
     {
-        var (relay, host, port) = await StartAsync();
-        await using var _ = relay;
-        await using var __ = host;
-        var s = await CampaignSupport.SetUpAsync(host);
-        using var api = host.Api(s.ApiKey);
-        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 3);
+        await using var scene = await SceneAsync(3);
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
         var (id, mail) = await SendCampaignAsync(api, s, relay);
         var original = mail["p1@example.com"];
 
@@ -219,12 +230,8 @@ public sealed partial class BounceTests
     [Fact]
     public async Task An_arf_complaint_unsubscribes_from_every_list_and_suppresses()
     {
-        var (relay, host, port) = await StartAsync();
-        await using var _ = relay;
-        await using var __ = host;
-        var s = await CampaignSupport.SetUpAsync(host);
-        using var api = host.Api(s.ApiKey);
-        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 3);
+        await using var scene = await SceneAsync(3);
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
         await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.OtherListId, 3);
         var (id, mail) = await SendCampaignAsync(api, s, relay);
         var original = mail["p0@example.com"];
@@ -260,12 +267,8 @@ public sealed partial class BounceTests
     [Fact]
     public async Task Soft_bounces_suppress_only_when_they_reach_the_limit()
     {
-        var (relay, host, port) = await StartAsync();
-        await using var _ = relay;
-        await using var __ = host;
-        var s = await CampaignSupport.SetUpAsync(host);
-        using var api = host.Api(s.ApiKey);
-        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 2);
+        await using var scene = await SceneAsync(2);
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
         // The default: three within thirty days.
         for (var n = 1; n <= 3; n++)
         {
@@ -299,13 +302,9 @@ public sealed partial class BounceTests
     public async Task A_5xx_answer_during_the_send_counts_as_a_hard_bounce_and_a_template_error_does_not()
     {
         // The relay refuses the first message it gets; the last person's attributes break the template.
-        var (relay, host, _) = await StartAsync(policy: n => n == 1 ? ListenerAnswer.Refuse550 : ListenerAnswer.Accept,
+        await using var scene = await SceneAsync(6, policy: n => n == 1 ? ListenerAnswer.Refuse550 : ListenerAnswer.Accept,
             extra: new() { ["Lupa:Campaigns:CheckRenderSample"] = "5" });
-        await using var r = relay;
-        await using var h = host;
-        var s = await CampaignSupport.SetUpAsync(host);
-        using var api = host.Api(s.ApiKey);
-        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 6);
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
         await using (var c = await host.Db.OpenAsync())
             await c.ExecuteAsync("UPDATE subscribers SET attributes = '{\"n\":\"100000000\"}' WHERE email = 'p5@example.com'");
         var id = await CampaignSupport.CreateCampaignAsync(api, CampaignSupport.Campaign(s, body: "{% for i in (1..subscriber.attributes.n) %}x{% endfor %} Hello"));
@@ -324,6 +323,62 @@ public sealed partial class BounceTests
         Assert.Equal(SuppressionReasons.HardBounce, state.Reason);
         Assert.NotNull(state.SuppressedAt);
         Assert.Null((await StateOfAsync(host, s.OrgId, "p5@example.com")).Reason);
+    }
+
+    [Theory]
+    [InlineData("imap")]
+    [InlineData("pop3")]
+    public async Task Reports_in_a_polled_mailbox_are_recorded_and_deleted(string protocol)
+    {
+        await using var dovecot = await Dovecot.StartAsync();
+        await using var scene = await SceneAsync(3, extra: new()
+        {
+            ["Lupa:Bounces:Mailbox:Protocol"] = protocol,
+            ["Lupa:Bounces:Mailbox:Host"] = "127.0.0.1",
+            ["Lupa:Bounces:Mailbox:Port"] = (protocol == "imap" ? dovecot.ImapPort : dovecot.Pop3Port).ToString(CultureInfo.InvariantCulture),
+            ["Lupa:Bounces:Mailbox:Tls"] = "none",
+            ["Lupa:Bounces:Mailbox:Username"] = Dovecot.User,
+            ["Lupa:Bounces:Mailbox:Password"] = Dovecot.Password,
+            ["Lupa:Bounces:Mailbox:PollSeconds"] = "1",
+        });
+        var (relay, host, port, s, api) = (scene.Relay, scene.Host, scene.Port, scene.Setup, scene.Api);
+        var (id, mail) = await SendCampaignAsync(api, s, relay);
+
+        // What the return-path domain's MX put in the mailbox: a bounce, a complaint and an out-of-office reply.
+        var outOfOffice = new MimeMessage { Subject = "Automatic reply: November news", Body = new TextPart("plain") { Text = "I am away until Monday." } };
+        outOfOffice.From.Add(MailboxAddress.Parse("p0@example.com"));
+        outOfOffice.To.Add(MailboxAddress.Parse(mail["p0@example.com"].MailFrom));
+        outOfOffice.Headers.Add("Auto-Submitted", "auto-replied");
+        using (var imap = new MailKit.Net.Imap.ImapClient())
+        {
+            await imap.ConnectAsync("127.0.0.1", dovecot.ImapPort, MailKit.Security.SecureSocketOptions.None);
+            await imap.AuthenticateAsync(Dovecot.User, Dovecot.Password);
+            foreach (var m in new[] { Dsn(mail["p1@example.com"], "5.1.1", "550 5.1.1 User unknown"), Arf(mail["p2@example.com"]), outOfOffice })
+                await imap.Inbox.AppendAsync(new MailKit.AppendRequest(m));
+            await imap.DisconnectAsync(true);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        int left;
+        while (true)
+        {
+            using var imap = new MailKit.Net.Imap.ImapClient();
+            await imap.ConnectAsync("127.0.0.1", dovecot.ImapPort, MailKit.Security.SecureSocketOptions.None);
+            await imap.AuthenticateAsync(Dovecot.User, Dovecot.Password);
+            await imap.Inbox.OpenAsync(MailKit.FolderAccess.ReadOnly);
+            left = imap.Inbox.Count;
+            await imap.DisconnectAsync(true);
+            if (left == 0 || DateTime.UtcNow > deadline)
+                break;
+            await Task.Delay(200);
+        }
+        Assert.Equal(0, left);
+        Assert.Equal(SuppressionReasons.HardBounce, (await StateOfAsync(host, s.OrgId, "p1@example.com")).Reason);
+        Assert.Equal(SuppressionReasons.Complaint, (await StateOfAsync(host, s.OrgId, "p2@example.com")).Reason);
+        Assert.Null((await StateOfAsync(host, s.OrgId, "p0@example.com")).Reason);
+        var items = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/campaigns/{id}/bounces")).RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["complaint", "hard"], items.Select(i => i.GetProperty("kind").GetString()!).Order().ToArray());
+        Assert.All(items, i => Assert.Equal("mailbox", i.GetProperty("source").GetString()));
     }
 
     // The operator, signed in to the admin UI.

@@ -72,6 +72,19 @@ public static partial class BounceClassifier
         return generic;
     }
 
+    /// <summary>Whether the text carries an enhanced status code or a 4xx/5xx reply code.</summary>
+    public static bool HasCode(ReadOnlySpan<char> text)
+    {
+        foreach (var m in EnhancedCode().EnumerateMatches(text))
+            return true;
+        foreach (var m in ReplyCode().EnumerateMatches(text))
+        {
+            if (text[m.Index] is '4' or '5')
+                return true;
+        }
+        return false;
+    }
+
     /// <summary>The class (2, 4 or 5) of the first basic reply code in the text, or 0.</summary>
     public static int ReplyClass(string? text)
     {
@@ -101,29 +114,30 @@ public static partial class BounceClassifier
             return reply == 5 ? "5.0.0" : "4.0.0";
         if (string.IsNullOrEmpty(text))
             return null;
-        var lower = text.ToLowerInvariant();
-        if (ContainsAny(lower, MailboxFull))
+        if (ContainsAny(text, MailboxFull))
             return "4.2.2";
-        if (ContainsAny(lower, AddressGone))
+        if (ContainsAny(text, AddressGone))
             return "5.1.1";
-        if (ContainsAny(lower, Temporary))
+        if (ContainsAny(text, Temporary))
             return "4.0.0";
         return null;
     }
 
-    /// <summary>Classifies a failure with a known status (see <see cref="Status"/>) and the server's words.</summary>
-    public static BounceClass Classify(string status, string? text)
+    /// <summary>
+    /// Classifies a failure with a known status (see <see cref="Status"/>) and the server's words
+    /// (<paramref name="text"/>, and more of the report in <paramref name="more"/>).
+    /// </summary>
+    public static BounceClass Classify(string status, string? text, string? more = null)
     {
         if (status.Length < 5 || status[0] != '5')
             return new BounceClass(BounceSeverity.Soft, status);
         var detail = status.AsSpan(2);
         if (detail.StartsWith("2.2") || detail.StartsWith("2.3") || detail.StartsWith("3.4"))
             return new BounceClass(BounceSeverity.Soft, status);
-        var lower = text?.ToLowerInvariant() ?? "";
-        if (detail.StartsWith("7.") && !ContainsAny(lower, AddressGone))
+        if (detail.StartsWith("7.") && !ContainsAny(text, AddressGone) && !ContainsAny(more, AddressGone))
             return new BounceClass(BounceSeverity.Soft, status);
         // "550 Mailbox full" with no enhanced code: the words know better than the bare 5.
-        if (status == "5.0.0" && ContainsAny(lower, MailboxFull))
+        if (status == "5.0.0" && (ContainsAny(text, MailboxFull) || ContainsAny(more, MailboxFull)))
             return new BounceClass(BounceSeverity.Soft, status);
         return new BounceClass(BounceSeverity.Hard, status);
     }
@@ -141,11 +155,14 @@ public static partial class BounceClassifier
         return Classify(status, reply);
     }
 
-    private static bool ContainsAny(string lower, string[] phrases)
+    // Ignoring ASCII case without a lower-cased copy: the search is vectorised.
+    private static bool ContainsAny(string? text, string[] phrases)
     {
+        if (string.IsNullOrEmpty(text))
+            return false;
         foreach (var p in phrases)
         {
-            if (lower.Contains(p, StringComparison.Ordinal))
+            if (text.Contains(p, StringComparison.OrdinalIgnoreCase))
                 return true;
         }
         return false;

@@ -27,35 +27,26 @@ public sealed record ComplaintReport(
 public static class ComplaintParser
 {
     /// <summary>The report in the raw message, or null when it is not a feedback report.</summary>
-    public static ComplaintReport? Parse(byte[] mime) => Parse(MailParts.Load(mime));
+    public static ComplaintReport? Parse(byte[] mime) => Parse(MailParts.Read(mime));
 
     /// <summary>The report in a parsed message, or null when it is not a feedback report.</summary>
     public static ComplaintReport? Parse(MimeMessage message) => Parse(MailParts.Of(message));
 
     internal static ComplaintReport? Parse(MailParts parts)
     {
-        if (parts.FeedbackReport is not { } report)
+        if (parts.FeedbackFields() is not { } fields)
             return null;
-        HeaderList fields;
-        try
-        {
-            fields = report.Fields;
-        }
-        catch (Exception e) when (e is FormatException or ParseException or InvalidOperationException)
-        {
-            return null;
-        }
         var type = fields["Feedback-Type"]?.Trim().ToLowerInvariant();
         if (string.IsNullOrEmpty(type))
             return null;
-        var original = parts.Original?.Message;
+        var original = parts.OriginalHeaders;
         return new ComplaintReport(
             type,
             DeliveryReportParser.Bracketless(fields["Original-Rcpt-To"]),
             DeliveryReportParser.Bracketless(fields["Original-Mail-From"]),
-            DeliveryReportParser.Bracketless(original?.MessageId),
-            original?.Headers["Feedback-ID"]?.Trim(),
-            DeliveryReportParser.Bracketless(original?.Headers[HeaderId.ReturnPath]),
+            DeliveryReportParser.Bracketless(original?[HeaderId.MessageId]),
+            original?["Feedback-ID"]?.Trim(),
+            DeliveryReportParser.Bracketless(original?[HeaderId.ReturnPath]),
             fields["User-Agent"]?.Trim(),
             fields["Source-IP"]?.Trim());
     }

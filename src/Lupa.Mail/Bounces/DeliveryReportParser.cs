@@ -48,31 +48,23 @@ public sealed record DeliveryReport(
 public static partial class DeliveryReportParser
 {
     /// <summary>Reads a report from the raw message.</summary>
-    public static DeliveryReport Parse(byte[] mime) => Parse(MailParts.Load(mime));
+    public static DeliveryReport Parse(byte[] mime) => Parse(MailParts.Read(mime));
 
     /// <summary>Reads a report from a parsed message.</summary>
-    public static DeliveryReport Parse(MimeMessage message) => Parse(message, MailParts.Of(message));
+    public static DeliveryReport Parse(MimeMessage message) => Parse(MailParts.Of(message));
 
-    internal static DeliveryReport Parse(MimeMessage message, MailParts parts)
+    internal static DeliveryReport Parse(MailParts parts)
     {
-        if (parts.DeliveryStatus is not null && FromDeliveryStatus(message, parts) is { } dsn)
+        if (parts.HasDeliveryStatus && FromDeliveryStatus(parts) is { } dsn)
             return dsn;
-        return FromText(message, parts);
+        return FromText(parts);
     }
 
     // ---- RFC 3464 --------------------------------------------------------------------------------
 
-    private static DeliveryReport? FromDeliveryStatus(MimeMessage message, MailParts parts)
+    private static DeliveryReport? FromDeliveryStatus(MailParts parts)
     {
-        HeaderListCollection groups;
-        try
-        {
-            groups = parts.DeliveryStatus!.StatusGroups;
-        }
-        catch (Exception e) when (e is FormatException or ParseException or InvalidOperationException)
-        {
-            return null;
-        }
+        var groups = parts.DeliveryStatusGroups();
         if (groups.Count < 2)
             return null;
         HeaderList? chosen = null;
@@ -95,8 +87,8 @@ public static partial class DeliveryReportParser
         var action = g["Action"]?.Trim().ToLowerInvariant();
         var diagnostic = CleanDiagnostic(g["Diagnostic-Code"]);
         var status = BounceClassifier.Status(g["Status"], diagnostic);
-        var recipient = TypedAddress(g["Original-Recipient"]) ?? TypedAddress(g["Final-Recipient"]) ?? FailedRecipient(message);
-        var (messageId, returnPath) = Original(message, parts);
+        var recipient = TypedAddress(g["Original-Recipient"]) ?? TypedAddress(g["Final-Recipient"]) ?? FailedRecipient(parts.Headers);
+        var (messageId, returnPath) = Original(parts);
         messageId ??= Bracketless(groups[0]["X-Original-Message-ID"]);
         DeliveryReportKind kind;
         if (action is "delivered" or "relayed" or "expanded")
@@ -155,30 +147,30 @@ public static partial class DeliveryReportParser
         "-----Original Message-----", "--- The header of the original message is following. ---",
     ];
 
-    private static DeliveryReport FromText(MimeMessage message, MailParts parts)
+    private static DeliveryReport FromText(MailParts parts)
     {
-        var subject = (message.Subject ?? "").ToLowerInvariant();
+        var subject = parts.Subject.ToLowerInvariant();
         var text = parts.Text ?? HtmlToText(parts.Html) ?? "";
         var cut = OriginalAt(text);
         var notice = cut < 0 ? text : text[..cut];
         var format = Format(notice);
-        var fromDaemon = FromDaemon(message);
+        var fromDaemon = FromDaemon(parts.From);
         var bounceSubject = ContainsAny(subject, BounceSubjects);
-        var failedHeader = message.Headers.Contains("X-Failed-Recipients");
+        var failedHeader = parts.Headers.Contains("X-Failed-Recipients");
         if (!fromDaemon && !bounceSubject && !failedHeader && format == "text")
         {
-            return IsAutoReply(message, subject)
+            return IsAutoReply(parts.Headers, subject)
                 ? new DeliveryReport(DeliveryReportKind.AutoReply, "auto-reply", null, null, null, null, null)
                 : new DeliveryReport(DeliveryReportKind.NotABounce, "none", null, null, null, null, null);
         }
-        var (messageId, returnPath) = Original(message, parts);
+        var (messageId, returnPath) = Original(parts);
         if (cut >= 0 && (messageId is null || returnPath is null))
         {
             var (id, path) = HeadersIn(text[cut..]);
             messageId ??= id;
             returnPath ??= path;
         }
-        messageId ??= Bracketless(message.InReplyTo);
+        messageId ??= Bracketless(parts.Headers[HeaderId.InReplyTo]);
         var (recipient, diagnostic) = format switch
         {
             "qmail" => Qmail(notice),
@@ -186,14 +178,14 @@ public static partial class DeliveryReportParser
             "gmail" => Gmail(notice),
             _ => (null, null),
         };
-        recipient ??= FailedRecipient(message) ?? FirstAddressIn(notice);
+        recipient ??= FailedRecipient(parts.Headers) ?? FirstAddressIn(notice);
         diagnostic ??= LineWithCode(notice);
         if (ContainsAny(subject, DelaySubjects) || notice.Contains("THIS IS A WARNING ONLY", StringComparison.Ordinal))
             return new DeliveryReport(DeliveryReportKind.Delayed, format, BounceClassifier.Status(null, diagnostic), diagnostic, recipient, messageId, returnPath);
         var status = BounceClassifier.Status(null, diagnostic) ?? BounceClassifier.Status(null, notice);
         diagnostic ??= FirstLines(notice);
         // A mailer daemon's notice that says nothing readable: soft, so it counts but never suppresses alone.
-        var kind = status is null ? DeliveryReportKind.Soft : status[0] == '2' ? DeliveryReportKind.NotABounce : Kind(BounceClassifier.Classify(status, diagnostic + " " + notice));
+        var kind = status is null ? DeliveryReportKind.Soft : status[0] == '2' ? DeliveryReportKind.NotABounce : Kind(BounceClassifier.Classify(status, diagnostic, notice));
         return new DeliveryReport(kind, format, status, diagnostic, recipient, messageId, returnPath);
     }
 
@@ -255,11 +247,11 @@ public static partial class DeliveryReportParser
     // "<server #5.1.1>", "Remote Server returned '550 …'".
     private static string? LineWithCode(string notice)
     {
-        foreach (var raw in notice.Split('\n'))
+        foreach (var raw in notice.AsSpan().EnumerateLines())
         {
             var line = raw.Trim();
-            if (line.Length > 0 && (BounceClassifier.EnhancedStatus(line) is not null || BounceClassifier.ReplyClass(line) is 4 or 5))
-                return OneLine(line.Trim('<', '>', '#', '\'', ' '));
+            if (line.Length > 0 && BounceClassifier.HasCode(line))
+                return OneLine(line.Trim("<>#' ").ToString());
         }
         return null;
     }
@@ -289,24 +281,23 @@ public static partial class DeliveryReportParser
         if (nl < 0)
             return (null, null);
         var body = copy[(nl + 1)..].TrimStart('\r', '\n', ' ');
-        try
-        {
-            using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body), writable: false);
-            var headers = HeaderList.Load(stream);
-            return (Bracketless(headers[HeaderId.MessageId]), Bracketless(headers[HeaderId.ReturnPath]));
-        }
-        catch (Exception e) when (e is FormatException or ParseException)
-        {
-            return (null, null);
-        }
+        // Only the header block: the copy's body is not needed.
+        var end = body.IndexOf("\n\n", StringComparison.Ordinal);
+        var crlfEnd = body.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (crlfEnd >= 0 && (end < 0 || crlfEnd < end))
+            end = crlfEnd;
+        if (end >= 0)
+            body = body[..(end + 1)];
+        var headers = MailParts.HeadersOf(body);
+        return headers is null ? (null, null) : (Bracketless(headers[HeaderId.MessageId]), Bracketless(headers[HeaderId.ReturnPath]));
     }
 
-    private static (string? MessageId, string? ReturnPath) Original(MimeMessage message, MailParts parts)
+    private static (string? MessageId, string? ReturnPath) Original(MailParts parts)
     {
-        var original = parts.Original?.Message;
+        var original = parts.OriginalHeaders;
         if (original is null)
             return (null, null);
-        return (Bracketless(original.MessageId), Bracketless(original.Headers[HeaderId.ReturnPath]));
+        return (Bracketless(original[HeaderId.MessageId]), Bracketless(original[HeaderId.ReturnPath]));
     }
 
     // ---- shared helpers --------------------------------------------------------------------------
@@ -315,9 +306,9 @@ public static partial class DeliveryReportParser
 
     private static readonly string[] DaemonNames = ["mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "mail-daemon", "mail delivery"];
 
-    private static bool FromDaemon(MimeMessage message)
+    private static bool FromDaemon(InternetAddressList from)
     {
-        foreach (var m in message.From.Mailboxes)
+        foreach (var m in from.Mailboxes)
         {
             var local = m.LocalPart.ToLowerInvariant();
             var name = (m.Name ?? "").ToLowerInvariant();
@@ -334,22 +325,22 @@ public static partial class DeliveryReportParser
     ];
 
     // RFC 3834's Auto-Submitted, the vendors' own headers, and the usual subjects.
-    internal static bool IsAutoReply(MimeMessage message, string lowerSubject)
+    internal static bool IsAutoReply(HeaderList headers, string lowerSubject)
     {
-        var submitted = message.Headers["Auto-Submitted"]?.Trim().ToLowerInvariant();
+        var submitted = headers["Auto-Submitted"]?.Trim().ToLowerInvariant();
         if (submitted is not null && submitted != "no")
             return true;
-        if (message.Headers.Contains("X-Autoreply") || message.Headers.Contains("X-Autorespond") || message.Headers.Contains("X-Autoresponder"))
+        if (headers.Contains("X-Autoreply") || headers.Contains("X-Autorespond") || headers.Contains("X-Autoresponder"))
             return true;
-        var precedence = message.Headers[HeaderId.Precedence]?.Trim().ToLowerInvariant();
+        var precedence = headers[HeaderId.Precedence]?.Trim().ToLowerInvariant();
         if (precedence is "auto_reply" or "auto-reply")
             return true;
         return ContainsAny(lowerSubject, AutoReplySubjects);
     }
 
-    private static string? FailedRecipient(MimeMessage message)
+    private static string? FailedRecipient(HeaderList headers)
     {
-        var value = message.Headers["X-Failed-Recipients"];
+        var value = headers["X-Failed-Recipients"];
         if (string.IsNullOrWhiteSpace(value))
             return null;
         var first = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();

@@ -39,22 +39,23 @@ public sealed record InboundReport(
     /// <summary>Reads a raw message. A message MimeKit cannot read at all is <see cref="InboundKind.Ignored"/>.</summary>
     public static InboundReport Read(byte[] mime)
     {
-        MimeMessage message;
+        MailParts parts;
         try
         {
-            message = MailParts.Load(mime);
+            parts = MailParts.Read(mime);
         }
         catch (Exception e) when (e is FormatException or ParseException)
         {
             return new InboundReport(InboundKind.Ignored, "none", null, null, null, null, null, [], []);
         }
-        return Read(message);
+        return Read(parts);
     }
 
     /// <summary>Reads a parsed message.</summary>
-    public static InboundReport Read(MimeMessage message)
+    public static InboundReport Read(MimeMessage message) => Read(MailParts.Of(message));
+
+    private static InboundReport Read(MailParts parts)
     {
-        var parts = MailParts.Of(message);
         var paths = new List<string>(4);
         var ids = new List<string>(2);
         if (ComplaintParser.Parse(parts) is { } complaint)
@@ -62,13 +63,13 @@ public sealed record InboundReport(
             Add(paths, complaint.OriginalMailFrom);
             Add(paths, complaint.OriginalReturnPath);
             Add(ids, complaint.OriginalMessageId);
-            AddAddressedTo(message, paths);
+            AddAddressedTo(parts, paths);
             return new InboundReport(complaint.IsComplaint ? InboundKind.Complaint : InboundKind.Ignored, "arf", complaint.FeedbackType,
                 complaint.UserAgent, complaint.OriginalRcptTo, null, complaint, paths, ids);
         }
-        var report = DeliveryReportParser.Parse(message, parts);
+        var report = DeliveryReportParser.Parse(parts);
         Add(paths, report.OriginalReturnPath);
-        AddAddressedTo(message, paths);
+        AddAddressedTo(parts, paths);
         Add(ids, report.OriginalMessageId);
         var kind = report.Kind switch
         {
@@ -81,11 +82,11 @@ public sealed record InboundReport(
 
     // A bounce is addressed to the envelope sender of the message it returns: in a mailbox, the headers
     // the receiving server added (or the To the reporting server wrote) say which VERP address it reached.
-    private static void AddAddressedTo(MimeMessage message, List<string> paths)
+    private static void AddAddressedTo(MailParts parts, List<string> paths)
     {
         foreach (var name in (string[])["X-Original-To", "Delivered-To", "Envelope-To"])
-            Add(paths, DeliveryReportParser.Bracketless(message.Headers[name]));
-        foreach (var m in message.To.Mailboxes)
+            Add(paths, DeliveryReportParser.Bracketless(parts.Headers[name]));
+        foreach (var m in parts.To.Mailboxes)
             Add(paths, m.Address);
     }
 
