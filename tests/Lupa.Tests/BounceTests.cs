@@ -192,8 +192,14 @@ public sealed partial class BounceTests
         var html = await admin.GetStringAsync($"/admin/o/acme/bounces");
         Assert.Contains("p2@example.com", html);
         Assert.Contains("id=\"count-hard\">1<", html);
-        var raw = Regex.Match(html, "href=\"([^\"]*handler=raw[^\"]*)\"").Groups[1].Value;
-        Assert.Contains("Recipient address rejected", await admin.GetStringAsync(WebUtility.HtmlDecode(raw)));
+        var raw = WebUtility.HtmlDecode(Regex.Match(html, "href=\"([^\"]*handler=raw[^\"]*)\"").Groups[1].Value);
+        Assert.Contains("Recipient address rejected", await admin.GetStringAsync(raw));
+
+        // Past the retention the raw report is forgotten; the event stays.
+        Assert.Equal(0, await new BounceRecorder(host.Db).PurgeRawAsync(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds()));
+        Assert.Equal(1, await new BounceRecorder(host.Db).PurgeRawAsync(DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeMilliseconds()));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(raw)).StatusCode);
+        Assert.Single(JsonDocument.Parse(await api.GetStringAsync($"/api/v1/campaigns/{first}/bounces")).RootElement.GetProperty("items").EnumerateArray());
     }
 
     [Fact]
@@ -262,6 +268,19 @@ public sealed partial class BounceTests
         var (_, next) = await SendCampaignAsync(api, s, relay, [s.ListId, s.OtherListId]);
         Assert.DoesNotContain("p0@example.com", next.Keys);
         Assert.Equal(2, next.Count);
+
+        // The person may come back themselves: a confirmed double opt-in is new consent and lifts the suppression.
+        using var web = host.Client();
+        var form = await web.PostAsync("/s/acme/news", new FormUrlEncodedContent([new("email", "p0@example.com"), new("consent", "yes")]));
+        Assert.True(form.IsSuccessStatusCode, await form.Content.ReadAsStringAsync());
+        var confirmation = Assert.Single(await host.WaitForMailAsync("p0@example.com"));
+        Assert.Equal(HttpStatusCode.OK, (await web.GetAsync(MailText.Link(confirmation, "/c/"))).StatusCode);
+        var back = await StateOfAsync(host, s.OrgId, "p0@example.com");
+        Assert.Null(back.Reason);
+        Assert.Null(back.SuppressedAt);
+        Assert.Equal(["confirmed", "unsubscribed"], back.Statuses);
+        var (_, again) = await SendCampaignAsync(api, s, relay);
+        Assert.Contains("p0@example.com", again.Keys);
     }
 
     [Fact]
