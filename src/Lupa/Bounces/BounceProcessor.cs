@@ -31,7 +31,17 @@ public sealed class BounceProcessor(LupaDatabase db, IOptions<LupaOptions> optio
     /// </summary>
     public async Task<BounceOutcome?> ProcessAsync(byte[] mime, IReadOnlyList<string> envelopeRecipients, string source, CancellationToken ct)
     {
-        var report = InboundReport.Read(mime);
+        InboundReport report;
+        try
+        {
+            report = InboundReport.Read(mime);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A message the parsers choke on is taken and dropped: refusing it would only make the sender retry it for days.
+            log.LogWarning(e, "A message from the {Source} could not be read as a report; ignored", source);
+            return null;
+        }
         if (report.Kind == InboundKind.Ignored)
         {
             log.LogDebug("A {Format} message from the {Source} is nothing to act on", report.Format, source);
