@@ -13,7 +13,9 @@
 #
 # What it does:
 #   1. Installs missing system packages with apt-get (only when something is
-#      missing): postgresql, chromium, python3-dkim (dkimverify), python3.
+#      missing): postgresql, chromium, python3-dkim (dkimverify), python3,
+#      dovecot-imapd and dovecot-pop3d (the bounce mailbox tests run their
+#      own Dovecot; the packages' service is not used).
 #      Nothing else is downloaded except NuGet packages by `dotnet restore`.
 #      No Playwright browser download is ever run; tests get /usr/bin/chromium.
 #   2. Starts a throwaway PostgreSQL (initdb into a fresh /tmp dir, trust auth,
@@ -96,6 +98,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v dkimverify >/dev/null 2>&1 || missing+=(python3-dkim)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+{ [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ] && [ -e /usr/lib/dovecot/pop3 ]; } || missing+=(dovecot-imapd dovecot-pop3d)
 
 if [ ${#missing[@]} -gt 0 ]; then
   log "Installing missing packages with apt-get: ${missing[*]}"

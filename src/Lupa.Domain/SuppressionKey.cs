@@ -13,6 +13,8 @@ public static class SuppressionReasons
 
     /// <summary>The person objected to direct marketing (GDPR Article 21(3)): absolute, for every list.</summary>
     public const string Objection = "objection";
+    /// <summary>Soft bounces reached the configured limit within the window (repeated full mailbox, repeated refusals).</summary>
+    public const string SoftBounce = "soft_bounce";
 }
 
 /// <summary>

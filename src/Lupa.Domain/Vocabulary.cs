@@ -94,6 +94,8 @@ public static class ConsentMethods
 
     /// <summary>An objection to direct marketing (GDPR Article 21(3)): withdrawn from every list.</summary>
     public const string Objection = "objection";
+    /// <summary>The person reported a campaign message as spam (a feedback-loop complaint, ARF).</summary>
+    public const string Complaint = "complaint";
 
     /// <summary>Methods a caller may state as evidence of an earlier consent.</summary>
     public static readonly IReadOnlyList<string> EvidenceMethods = ["form", "double_opt_in", "paper", "phone", "event", "api"];

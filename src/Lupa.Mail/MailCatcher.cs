@@ -51,21 +51,37 @@ public sealed class MailCatcher : IAsyncDisposable
 
     /// <summary>Creates a listener on 127.0.0.1 at <paramref name="port"/> whose store decides the answer to each message.</summary>
     public MailCatcher(int port, Func<CaughtMail, CancellationToken, Task<ListenerAnswer>> store)
+        : this(new IPEndPoint(IPAddress.Loopback, port), "lupa-mail-catcher", 50 * 1024 * 1024, null, store)
     {
-        Port = port;
+    }
+
+    /// <summary>
+    /// Creates a listener at <paramref name="endpoint"/> that refuses at RCPT TO (550) every recipient
+    /// <paramref name="acceptRecipient"/> does not accept (all, when it is null), and whose store decides
+    /// the answer to each message.
+    /// </summary>
+    public MailCatcher(IPEndPoint endpoint, string serverName, int maxMessageSize, Func<string, bool>? acceptRecipient,
+        Func<CaughtMail, CancellationToken, Task<ListenerAnswer>> store)
+    {
+        Endpoint = endpoint;
         var options = new SmtpServerOptionsBuilder()
-            .ServerName("lupa-mail-catcher")
-            .MaxMessageSize(50 * 1024 * 1024)
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, port)))
+            .ServerName(serverName)
+            .MaxMessageSize(maxMessageSize)
+            .Endpoint(b => b.Endpoint(endpoint))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new CatcherStore(store));
         services.Add(new NoDelayListenerFactory());
+        if (acceptRecipient is not null)
+            services.Add(new RecipientFilter(acceptRecipient));
         _server = new SmtpServer.SmtpServer(options, services);
     }
 
+    /// <summary>The address and port it listens on.</summary>
+    public IPEndPoint Endpoint { get; }
+
     /// <summary>The port it listens on.</summary>
-    public int Port { get; }
+    public int Port => Endpoint.Port;
 
     /// <summary>Starts listening; returns once the listener is up.</summary>
     public async Task StartAsync()
@@ -78,8 +94,8 @@ public sealed class MailCatcher : IAsyncDisposable
                 await _running;
             try
             {
-                using var probe = new System.Net.Sockets.TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                using var probe = new System.Net.Sockets.TcpClient(Endpoint.AddressFamily);
+                await probe.ConnectAsync(ProbeAddress, Port);
                 return;
             }
             catch (System.Net.Sockets.SocketException)
@@ -87,8 +103,14 @@ public sealed class MailCatcher : IAsyncDisposable
                 await Task.Delay(25);
             }
         }
-        throw new InvalidOperationException($"The mail catcher did not start listening on 127.0.0.1:{Port}.");
+        throw new InvalidOperationException($"The SMTP listener did not start listening on {Endpoint}.");
     }
+
+    // A listener on every address answers on loopback too.
+    private IPAddress ProbeAddress =>
+        Endpoint.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : Endpoint.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : Endpoint.Address;
+
+    private static string Address(IMailbox m) => string.IsNullOrEmpty(m.Host) ? m.User : m.User + "@" + m.Host;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -129,6 +151,13 @@ public sealed class MailCatcher : IAsyncDisposable
         }
     }
 
+    private sealed class RecipientFilter(Func<string, bool> accept) : IMailboxFilter
+    {
+        public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken) => Task.FromResult(accept(Address(to)));
+    }
+
     private sealed class CatcherStore(Func<CaughtMail, CancellationToken, Task<ListenerAnswer>> store) : MessageStore
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
@@ -153,7 +182,5 @@ public sealed class MailCatcher : IAsyncDisposable
                 _ => throw new InvalidOperationException($"no such answer: {answer}"),
             };
         }
-
-        private static string Address(IMailbox m) => string.IsNullOrEmpty(m.Host) ? m.User : m.User + "@" + m.Host;
     }
 }

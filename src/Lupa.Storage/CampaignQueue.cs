@@ -7,6 +7,15 @@ public readonly record struct RecipientResult(long SubscriberId, RecipientOutcom
 {
     /// <summary>The lease the recipient was claimed under; a result that is not a send only applies while that lease holds (0: always).</summary>
     public long LeaseUntil { get; init; }
+
+    /// <summary>
+    /// For a failure the relay's 5xx answer caused: the bounce it counts as (<see cref="Lupa.Domain.Bounces.BounceKinds"/>
+    /// hard or soft), recorded with the failure. Null for every other failure (a template error, too many tries).
+    /// </summary>
+    public string? Bounce { get; init; }
+
+    /// <summary>The enhanced status code of <see cref="Bounce"/>.</summary>
+    public string? BounceStatus { get; init; }
 }
 
 /// <summary>How one recipient's turn ended.</summary>
@@ -33,8 +42,10 @@ public enum RecipientOutcome
 /// are claimed in batches under a lease (with FOR UPDATE SKIP LOCKED on PostgreSQL, so nodes never
 /// take the same rows); a recipient whose node died is claimable again when its lease runs out.
 /// </summary>
-public sealed class CampaignQueue(LupaDatabase db)
+public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBouncePolicy? softBounces = null)
 {
+    private readonly BounceRecorder _bounces = new(db, softBounces);
+
     private const string Claimable = "campaign_id = @campaignId AND state = 0 AND due_at <= @now AND (lease_until IS NULL OR lease_until < @now)";
 
     /// <summary>The organisation a campaign belongs to, or null when there is no such campaign (for the operator's terminal verbs).</summary>
@@ -136,7 +147,15 @@ public sealed class CampaignQueue(LupaDatabase db)
         var sent = sentIds.Count == 0 ? 0 : await tx.Connection.ExecuteAsync(
             $"UPDATE campaign_recipients SET state = 1, sent_at = @now, lease_until = NULL, last_error = NULL WHERE campaign_id = @campaignId AND state = 0 AND subscriber_id {db.InIds("ids")}",
             new { now, campaignId, ids = db.IdsValue(sentIds) }, tx.Transaction);
-        var failed = await SetStateAsync(tx, campaignId, results, RecipientOutcome.Failed, 2);
+        var failed = await SetStateAsync(tx, campaignId, results.Where(r => r.Bounce is null).ToList(), RecipientOutcome.Failed, 2);
+        // A relay's refusal is a bounce as well, recorded with the failure it caused (and only if it changed the row).
+        foreach (var r in results.Where(r => r.Outcome == RecipientOutcome.Failed && r.Bounce is not null))
+        {
+            if (await SetStateAsync(tx, campaignId, [r], RecipientOutcome.Failed, 2) == 0)
+                continue;
+            failed++;
+            await _bounces.RecordAsync(tx, new NewBounce(campaignId, r.SubscriberId, r.Bounce!, r.BounceStatus, r.Detail, Lupa.Domain.Bounces.BounceSources.Send, null, now));
+        }
         var skipped = await SetStateAsync(tx, campaignId, results, RecipientOutcome.Skipped, 3);
         await SetStateAsync(tx, campaignId, results, RecipientOutcome.Retry, 0);
         await SetStateAsync(tx, campaignId, results, RecipientOutcome.Released, 0);

@@ -331,7 +331,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         await tx.Connection.ExecuteAsync(
             "UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, unsubscribed_at = NULL WHERE org_id = @OrgId AND id = @subscriptionId",
             new { OrgId, subscriptionId, now }, tx.Transaction);
-        await LiftSuppressionAsync(tx, s.SubscriberId, s.ListId);
+        await LiftSuppressionAsync(tx, s.SubscriberId, s.ListId, mailboxProven: true);
         await InsertConsentAsync(tx, new NewConsentRecord
         {
             SubscriberId = s.SubscriberId,
@@ -408,9 +408,43 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             "SELECT * FROM subscriptions WHERE org_id = @OrgId AND id = @subscriptionId", new { OrgId, subscriptionId }, tx.Transaction);
         if (s is null || s.Status == "unsubscribed")
             return false;
+        await WithdrawAsync(tx, s, method, ip, userAgent, actor, now);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: withdraws every subscription of a person that is not withdrawn yet,
+    /// each recorded as the unsubscribe path records it. Returns how many there were.
+    /// </summary>
+    internal async Task<int> UnsubscribeEverywhereAsync(WriteTransaction tx, long subscriberId, string method, long now)
+    {
+        var open = (await tx.Connection.QueryAsync<SubscriptionRow>(
+            "SELECT * FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @subscriberId AND status <> 'unsubscribed' ORDER BY id",
+            new { OrgId, subscriberId }, tx.Transaction)).AsList();
+        foreach (var s in open)
+            await WithdrawAsync(tx, s, method, null, null, null, now);
+        return open.Count;
+    }
+
+    /// <summary>
+    /// Inside the caller's transaction: puts a person on the suppression list for every list (list 0) and
+    /// marks them suppressed, so no campaign selects them. An earlier entry for every list keeps its reason.
+    /// </summary>
+    internal async Task SuppressEverywhereAsync(WriteTransaction tx, long subscriberId, string reason, long now)
+    {
+        await SuppressAsync(tx, subscriberId, 0, reason, now);
+        await tx.Connection.ExecuteAsync(
+            "UPDATE subscribers SET suppressed_at = COALESCE(suppressed_at, @now) WHERE org_id = @OrgId AND id = @subscriberId",
+            new { OrgId, subscriberId, now }, tx.Transaction);
+    }
+
+    // The subscription ends, the list's suppression entry is written, and the withdrawal is kept as proof.
+    private async Task WithdrawAsync(WriteTransaction tx, SubscriptionRow s, string method, string? ip, string? userAgent, string? actor, long now)
+    {
         await tx.Connection.ExecuteAsync(
             "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = @now, request_at = NULL WHERE org_id = @OrgId AND id = @subscriptionId",
-            new { OrgId, subscriptionId, now }, tx.Transaction);
+            new { OrgId, subscriptionId = s.Id, now }, tx.Transaction);
         await SuppressAsync(tx, s.SubscriberId, s.ListId, SuppressionReasons.Unsubscribed, now);
         // A pending request that is withdrawn was never a grant, but the withdrawal is still kept as proof.
         await InsertConsentAsync(tx, new NewConsentRecord
@@ -424,8 +458,6 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             UserAgent = userAgent,
             Actor = actor,
         }, now);
-        await tx.CommitAsync(ct);
-        return true;
     }
 
     /// <summary>Changes a subscriber's name and language (rectification from the preference centre or API).</summary>
@@ -550,13 +582,27 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     }
 
     // A person who subscribes again themselves may: their own confirmation lifts an unsubscribe or erasure entry.
-    private async Task LiftSuppressionAsync(WriteTransaction tx, long subscriberId, long listId)
+    // A confirmed double opt-in also proves the mailbox takes mail and is the person's new consent, so it
+    // lifts a bounce or complaint entry as well, and the person is no longer suppressed unless another
+    // entry for every list remains.
+    private async Task LiftSuppressionAsync(WriteTransaction tx, long subscriberId, long listId, bool mailboxProven = false)
     {
         if (await SuppressionHashAsync(tx, subscriberId) is not { } hash)
             return;
         await tx.Connection.ExecuteAsync(
             "DELETE FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND ((list_id = @listId AND reason = 'unsubscribed') OR (list_id = 0 AND reason = 'erased'))",
             new { OrgId, hash, listId }, tx.Transaction);
+        if (!mailboxProven)
+            return;
+        await tx.Connection.ExecuteAsync(
+            "DELETE FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id = 0 AND reason IN ('hard_bounce', 'soft_bounce', 'complaint')",
+            new { OrgId, hash }, tx.Transaction);
+        await tx.Connection.ExecuteAsync(
+            """
+            UPDATE subscribers SET suppressed_at = NULL WHERE org_id = @OrgId AND id = @subscriberId AND suppressed_at IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id = 0)
+            """,
+            new { OrgId, subscriberId, hash }, tx.Transaction);
     }
 
     private async Task<SubscriberRow> UpsertSubscriberAsync(WriteTransaction tx, string email, string name, string language, long now)

@@ -265,6 +265,9 @@ public sealed class CampaignRow
     public long Sent { get; init; }
     public long Failed { get; init; }
     public long Skipped { get; init; }
+    public long HardBounces { get; init; }
+    public long SoftBounces { get; init; }
+    public long Complaints { get; init; }
 
     public long[] ListIdArray() => System.Text.Json.JsonSerializer.Deserialize<long[]>(ListIds) ?? [];
 }
@@ -347,4 +350,19 @@ public sealed class SentMessageRow
     public string CampaignName { get; init; } = "";
     public string Subject { get; init; } = "";
     public long? SentAt { get; init; }
+}
+
+public sealed class BounceEventRow
+{
+    public long Id { get; init; }
+    public long CampaignId { get; init; }
+    public string? CampaignName { get; init; }
+    public long SubscriberId { get; init; }
+    public string? Email { get; init; }
+    public string Kind { get; init; } = "";
+    public string? Status { get; init; }
+    public string? Diagnostic { get; init; }
+    public string Source { get; init; } = "";
+    public long ReceivedAt { get; init; }
+    public long HasRaw { get; init; }
 }

@@ -31,11 +31,10 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
 
     /// <summary>
     /// Every table that can hold a subscriber's personal data, in the order an erasure empties them. The scrub rewrites
-    /// these. When the bounce work adds <c>bounce_events</c> (it carries the subscriber and the DSN text), add it here
-    /// and to <see cref="EraseAsync"/> (by subscriber_id and by recipient address).
+    /// these. <c>bounce_events</c> carries the subscriber and the raw report, which names the address.
     /// </summary>
     public static readonly IReadOnlyList<string> PersonalTables =
-        ["campaign_recipients", "consent_records", "subscriptions", "subscribers", "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
+        ["bounce_events", "campaign_recipients", "consent_records", "subscriptions", "subscribers", "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
 
     /// <summary>
     /// Erases the person with this normalised address. <paramref name="addressHash"/> is the keyed hash
@@ -57,7 +56,7 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
             consents += await c.ExecuteAsync("DELETE FROM consent_records WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
             subscriptions += await c.ExecuteAsync("DELETE FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
             subscribers += await c.ExecuteAsync("DELETE FROM subscribers WHERE org_id = @OrgId AND id = @id", new { OrgId, id }, t);
-            // bounce_events (bounces branch): DELETE FROM bounce_events WHERE org_id = @OrgId AND subscriber_id = @id
+            await c.ExecuteAsync("DELETE FROM bounce_events WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
         }
         // The mail catcher is above organisations: leave what another organisation sent to the same address.
         var caught = await c.ExecuteAsync(

@@ -44,6 +44,29 @@ public static class ReturnPath
     public static string MessageId(byte[] key, long campaignId, long subscriberId, string domain) =>
         $"c{campaignId}.s{subscriberId}.{Mac(key, campaignId, subscriberId)}@{domain}";
 
+    /// <summary>
+    /// Reads a campaign message's Message-ID back (with or without angle brackets), as it comes back
+    /// inside a complaint or a bounce; false when it is not one of ours or its MAC is wrong.
+    /// </summary>
+    public static bool TryReadMessageId(byte[] key, string messageId, out long campaignId, out long subscriberId)
+    {
+        campaignId = subscriberId = 0;
+        var id = messageId.Trim().Trim('<', '>');
+        var at = id.LastIndexOf('@');
+        var local = at < 0 ? id : id[..at];
+        var parts = local.Split('.');
+        if (parts.Length != 3 || parts[0].Length < 2 || parts[1].Length < 2
+            || (parts[0][0] != 'c' && parts[0][0] != 'C') || (parts[1][0] != 's' && parts[1][0] != 'S')
+            || !long.TryParse(parts[0].AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var c)
+            || !long.TryParse(parts[1].AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s))
+            return false;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(key, c, s)), Encoding.ASCII.GetBytes(parts[2].ToLowerInvariant())))
+            return false;
+        campaignId = c;
+        subscriberId = s;
+        return true;
+    }
+
     private static string Mac(byte[] key, long campaignId, long subscriberId)
     {
         Span<byte> mac = stackalloc byte[32];

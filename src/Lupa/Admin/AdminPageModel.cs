@@ -106,6 +106,9 @@ public abstract class OrgPageModel(SystemStore system, LupaDatabase db, TimeProv
     /// <summary>The store bound to <see cref="Organisation"/>.</summary>
     protected OrganisationStore Store { get; private set; } = null!;
 
+    /// <summary>The database, for the other stores bound to <see cref="Organisation"/>.</summary>
+    protected LupaDatabase Database => db;
+
     /// <summary>True when the whole page needs <see cref="Roles.CanAdminister"/> (people, keys, privacy notice).</summary>
     protected virtual bool RequiresAdminister => false;
 

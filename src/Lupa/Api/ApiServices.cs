@@ -17,6 +17,9 @@ public sealed class ApiServices(LupaDatabase db, SystemStore system, PublicLinks
     /// <summary>The caller's organisation store.</summary>
     public OrganisationStore Store(ClaimsPrincipal user) => new(db, user.OrgId());
 
+    /// <summary>The caller's bounces and complaints.</summary>
+    public BounceStore Bounces(ClaimsPrincipal user) => new(db, user.OrgId());
+
     /// <summary>The caller's organisation.</summary>
     public async Task<OrganisationRow> OrganisationAsync(ClaimsPrincipal user, CancellationToken ct) =>
         await system.GetOrganisationAsync(user.OrgId(), ct) ?? throw new InvalidOperationException("The key's organisation is gone.");

@@ -12,7 +12,24 @@ public sealed record CampaignDto(
     long Id, string Name, long[] ListIds, string Segment, string? SegmentDescription, string FromName, string FromAddress, string? ReplyTo,
     string Subject, string Preheader, string Body, string BodyFormat, string Status, string? StatusReason,
     DateTimeOffset? ScheduledAt, string? TimeZone, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    CampaignProgressDto Progress);
+    CampaignProgressDto Progress, CampaignBouncesDto Bounces);
+
+/// <summary>What came back: hard and soft bounces (a relay's 5xx answer during the send counts too) and complaints.</summary>
+public sealed record CampaignBouncesDto(long Hard, long Soft, long Complaints);
+
+/// <summary>A bounce or complaint about one recipient's message.</summary>
+/// <param name="Id">The event.</param>
+/// <param name="SubscriberId">The recipient.</param>
+/// <param name="Email">Their address (null after erasure).</param>
+/// <param name="Kind"><c>hard</c>, <c>soft</c> or <c>complaint</c>.</param>
+/// <param name="Status">The enhanced status code of a bounce (<c>5.1.1</c>); the feedback type of a complaint (<c>abuse</c>).</param>
+/// <param name="Diagnostic">The receiving server's words, or who reported the complaint.</param>
+/// <param name="Source"><c>send</c> (the relay refused during the send), <c>listener</c> or <c>mailbox</c>.</param>
+/// <param name="ReceivedAt">When it came.</param>
+public sealed record BounceEventDto(long Id, long SubscriberId, string? Email, string Kind, string? Status, string? Diagnostic, string Source, DateTimeOffset ReceivedAt);
+
+/// <summary>A page of bounces and complaints, newest first.</summary>
+public sealed record BounceEventPage(BounceEventDto[] Items, string? Next);
 
 /// <summary>Where the send is: sent, failed, skipped (no longer wanted), remaining, messages a second over the last ten seconds, and seconds to go.</summary>
 public sealed record CampaignProgressDto(long Total, long Sent, long Failed, long Skipped, long Remaining, double Rate, long? EtaSeconds);
@@ -82,6 +99,7 @@ public static class CampaignsApi
         g.MapPost("/{id:long}/resume", (long id, ClaimsPrincipal u, ApiServices s, CampaignService c, CancellationToken ct) => Act(id, CampaignStatus.Action.Resume, u, s, c, ct)).WithSummary("Resumes a paused campaign.");
         g.MapPost("/{id:long}/cancel", (long id, ClaimsPrincipal u, ApiServices s, CampaignService c, CancellationToken ct) => Act(id, CampaignStatus.Action.Cancel, u, s, c, ct)).WithSummary("Cancels the campaign; recipients not yet sent to get nothing.");
         g.MapGet("/{id:long}/recipients", Recipients).WithSummary("The campaign's recipients with their state; ?state=queued|sent|failed|skipped.");
+        g.MapGet("/{id:long}/bounces", Bounces).WithSummary("The campaign's bounces and complaints, newest first; ?kind=hard|soft|complaint.");
     }
 
     internal static CampaignDto ToDto(CampaignRow c, CampaignProgress p)
@@ -94,7 +112,8 @@ public static class CampaignsApi
             DateTimeOffset.FromUnixTimeMilliseconds(c.CreatedAt),
             c.StartedAt is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st) : null,
             c.FinishedAt is { } fi ? DateTimeOffset.FromUnixTimeMilliseconds(fi) : null,
-            new CampaignProgressDto(p.Total, p.Sent, p.Failed, p.Skipped, p.Remaining, Math.Round(p.RatePerSecond, 1), eta));
+            new CampaignProgressDto(p.Total, p.Sent, p.Failed, p.Skipped, p.Remaining, Math.Round(p.RatePerSecond, 1), eta),
+            new CampaignBouncesDto(c.HardBounces, c.SoftBounces, c.Complaints));
     }
 
     private static async Task<Results<Ok<CampaignDto>, ProblemHttpResult>> Get(long id, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
@@ -255,6 +274,22 @@ public static class CampaignsApi
         var items = rows.Select(r => new CampaignRecipientDto(r.SubscriberId, r.Email, RecipientStates[Math.Clamp(r.State, 0, 3)], r.Attempts,
             r.SentAt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.LastError)).ToArray();
         return TypedResults.Ok(new CampaignRecipientPage(items, rows.Count == take ? ApiBody.Cursor(rows[^1].SubscriberId) : null));
+    }
+
+    private static async Task<Results<Ok<BounceEventPage>, ProblemHttpResult>> Bounces(long id, string? kind, string? cursor, int? limit, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
+    {
+        var orgId = user.OrgId();
+        if (await c.For(orgId).GetAsync(id, ct) is null)
+            return ApiBody.NotFound("campaign");
+        if (!string.IsNullOrEmpty(kind) && !Lupa.Domain.Bounces.BounceKinds.IsKnown(kind))
+            return ApiBody.Invalid("kind", "must be hard, soft or complaint");
+        if (!ApiBody.TryReadCursor(cursor, out var before))
+            return ApiBody.Invalid("cursor", "is not a cursor this API gave");
+        var take = Math.Clamp(limit ?? 100, 1, 1000);
+        var rows = await s.Bounces(user).ListAsync(id, string.IsNullOrEmpty(kind) ? null : kind, before == 0 ? long.MaxValue : before, take, ct);
+        var items = rows.Select(r => new BounceEventDto(r.Id, r.SubscriberId, r.Email, r.Kind, r.Status, r.Diagnostic, r.Source,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.ReceivedAt))).ToArray();
+        return TypedResults.Ok(new BounceEventPage(items, rows.Count == take ? ApiBody.Cursor(rows[^1].Id) : null));
     }
 
     /// <summary>A refusal as problem+json; compliance problems are listed under <c>problems</c>.</summary>

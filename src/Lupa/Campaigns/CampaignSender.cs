@@ -24,7 +24,7 @@ public sealed class CampaignSender(
     TimeProvider clock,
     ILogger<CampaignSender> log) : BackgroundService
 {
-    private readonly CampaignQueue _queue = new(db);
+    private readonly CampaignQueue _queue = new(db, options.Value.Bounces.SoftBounces());
     private readonly LupaDatabase _db = db;
     private readonly CampaignMailFactory _mails = mails;
     private readonly CampaignService _campaigns = campaigns;
@@ -260,11 +260,23 @@ public sealed class CampaignSender(
             return delivery.Status switch
             {
                 DeliveryStatus.Accepted => new RecipientResult(r.SubscriberId, RecipientOutcome.Sent),
-                DeliveryStatus.Permanent => new RecipientResult(r.SubscriberId, RecipientOutcome.Failed, delivery.Detail),
+                DeliveryStatus.Permanent => Refused(r.SubscriberId, delivery.Detail),
                 // No relay could be reached: not this recipient's fault, so the try is not counted.
                 _ when delivery.Unreachable => new RecipientResult(r.SubscriberId, RecipientOutcome.Released, delivery.Detail, now + 5_000),
                 _ when r.Attempts >= _o.MaxAttempts => new RecipientResult(r.SubscriberId, RecipientOutcome.Failed, $"gave up after {r.Attempts} tries: {delivery.Detail}"),
                 _ => new RecipientResult(r.SubscriberId, RecipientOutcome.Retry, delivery.Detail, now + Backoff(r.Attempts)),
+            };
+        }
+
+        // A 5xx answer fails the recipient and counts as a bounce: hard, or soft for a full mailbox or a
+        // refusal of this message rather than of the address.
+        private static RecipientResult Refused(long subscriberId, string? detail)
+        {
+            var bounce = Lupa.Mail.Bounces.BounceClassifier.FromSmtpReply(detail);
+            return new RecipientResult(subscriberId, RecipientOutcome.Failed, detail)
+            {
+                Bounce = bounce is null ? null : bounce.Value.Severity == Lupa.Mail.Bounces.BounceSeverity.Hard ? Lupa.Domain.Bounces.BounceKinds.Hard : Lupa.Domain.Bounces.BounceKinds.Soft,
+                BounceStatus = bounce?.Status,
             };
         }
 

@@ -75,6 +75,7 @@ public static class LupaHost
         services.AddSingleton<Lupa.Campaigns.CampaignSignal>();
         services.AddSingleton<Lupa.Campaigns.CampaignMailFactory>();
         services.AddSingleton<Lupa.Campaigns.CampaignService>();
+        services.AddSingleton<Lupa.Bounces.BounceProcessor>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<FormRateLimiter>();
@@ -100,6 +101,8 @@ public static class LupaHost
             services.AddHostedService<Lupa.Campaigns.CampaignSender>();
         if (options.Privacy.SummaryEnabled)
             services.AddHostedService<Lupa.Privacy.PrivacySummaryWorker>();
+        if (Lupa.Bounces.BounceService.Runs(options.Bounces))
+            services.AddHostedService<Lupa.Bounces.BounceService>();
 
         // Finnish letters stay letters in pages instead of numeric entities.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));

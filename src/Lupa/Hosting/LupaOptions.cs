@@ -45,6 +45,8 @@ public sealed class LupaOptions
 
     /// <summary>Data-subject requests: deadlines, links, the daily summary.</summary>
     public PrivacyOptions Privacy { get; set; } = new();
+    /// <summary>Bounces and complaints coming back.</summary>
+    public BounceOptions Bounces { get; set; } = new();
 
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
@@ -245,4 +247,76 @@ public sealed class PrivacyOptions
             return "Lupa:Privacy:VerificationValidDays and ReportLinkValidDays must be from 1 to 60.";
         return null;
     }
+}
+
+/// <summary><c>Lupa:Bounces</c>.</summary>
+public sealed class BounceOptions
+{
+    /// <summary>Run the SMTP listener for bounces and complaints on this node.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The address the listener binds to; production puts it behind the MX of the return-path domain.</summary>
+    [Required]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>The listener's port.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 2526;
+
+    /// <summary>The address feedback loops send complaints (ARF) to, accepted by the listener besides the VERP addresses.</summary>
+    public string? ComplaintAddress { get; set; }
+
+    /// <summary>Soft bounces of one person within <see cref="SoftBounceWindowDays"/> that suppress the address.</summary>
+    [Range(1, 1000)]
+    public int SoftBounceLimit { get; set; } = 3;
+
+    /// <summary>The days over which soft bounces are counted.</summary>
+    [Range(1, 3650)]
+    public int SoftBounceWindowDays { get; set; } = 30;
+
+    /// <summary>Days a bounce's or complaint's raw message is kept; the event itself stays.</summary>
+    [Range(0, 3650)]
+    public int RawRetentionDays { get; set; } = 30;
+
+    /// <summary>Largest report the listener takes, in kilobytes.</summary>
+    [Range(16, 1_000_000)]
+    public int MaxMessageKilobytes { get; set; } = 10_240;
+
+    /// <summary>A mailbox polled for bounces that land elsewhere; off while its host is unset.</summary>
+    public BounceMailboxOptions Mailbox { get; set; } = new();
+
+    /// <summary>The soft-bounce rule.</summary>
+    public Lupa.Domain.Bounces.SoftBouncePolicy SoftBounces() => new(SoftBounceLimit, SoftBounceWindowDays);
+}
+
+/// <summary><c>Lupa:Bounces:Mailbox</c>: every message read from it is processed and then deleted.</summary>
+public sealed class BounceMailboxOptions
+{
+    /// <summary><c>imap</c> or <c>pop3</c>.</summary>
+    [RegularExpression("^(?i)(imap|pop3)$")]
+    public string Protocol { get; set; } = "imap";
+
+    /// <summary>The server; polling is off while it is unset.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>The port; 0 for the protocol's usual one (993 or 143 for IMAP, 995 or 110 for POP3, by <see cref="Tls"/>).</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary><c>tls</c> (from the first byte), <c>starttls</c> or <c>none</c>.</summary>
+    [RegularExpression("^(?i)(tls|starttls|none)$")]
+    public string Tls { get; set; } = "tls";
+
+    /// <summary>The login.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>The password.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>The IMAP folder read; POP3 has only the one.</summary>
+    public string Folder { get; set; } = "INBOX";
+
+    /// <summary>Seconds between polls.</summary>
+    [Range(1, 86400)]
+    public int PollSeconds { get; set; } = 60;
 }
