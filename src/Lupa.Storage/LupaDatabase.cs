@@ -24,7 +24,9 @@ public enum DatabaseProvider
 public sealed class LupaDatabase : IDisposable
 {
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<nint, byte> _prepared = new();
+    // Native connections that have had their settings, keyed by the wrapper object (held weakly): a new
+    // native connection is a new object even if the old one's memory is reused.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _prepared = new();
     private readonly NpgsqlDataSource? _postgres;
 
     static LupaDatabase()
@@ -93,16 +95,16 @@ public sealed class LupaDatabase : IDisposable
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         // Per-connection settings (journal_mode=WAL is persistent and set by Migrate). A pooled
-        // connection keeps its native handle, so they are set once per handle, not on every open;
-        // should a new handle reuse an old address, only speed suffers (foreign keys come from the
-        // connection string and busy retries from the command timeout).
-        var handle = connection.Handle!.DangerousGetHandle();
-        if (!_prepared.ContainsKey(handle))
+        // connection keeps its native handle, so they are set once per handle, not on every open.
+        // secure_delete among them must never be missed, so a handle is known by its object, not by
+        // its address, which a new handle may reuse.
+        var handle = connection.Handle!;
+        if (!_prepared.TryGetValue(handle, out _))
         {
             // secure_delete zeroes what a DELETE or UPDATE frees, so an erased person's bytes do not stay in free
             // space (SubscriberErasure). It applies to every writer, since any of them may free a page.
             await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;");
-            _prepared.TryAdd(handle, 0);
+            _prepared.AddOrUpdate(handle, handle);
         }
         return connection;
     }
