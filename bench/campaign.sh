@@ -31,8 +31,10 @@
 #   6. Polls GET /api/v1/campaigns/{id} every 0.5 s until "sent". messages a second =
 #      sent / (finishedAt - startedAt), both from the campaign (startedAt is stamped before the
 #      recipients are fixed, so this includes the start); "send/s" is the same from the moment the
-#      start call answered. Peak RSS is the server's VmHWM; CPU is the server's (utime+stime), the
-#      PostgreSQL processes', the sink's and the machine's over the send, in % of one core.
+#      start call answered. Peak RSS is the server's VmHWM at the end (and, as "RSS@start", when the
+#      start call answered); CPU is the server's (utime+stime), the PostgreSQL processes', the sink's
+#      and the machine's over the send, in % of one core, and as CPU milliseconds per message, which
+#      move far less than messages a second when other processes take the cores.
 #      The sink's own counter must equal the campaign's sent count.
 #
 # Targets (2-core machine, sender and sink on the same cores):
@@ -195,6 +197,8 @@ run_one() {
   t0="$(date +%s%3N)"
   code="$(curl -sS -o "$LUPA_WORK/start.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $LUPA_API_KEY" "$LUPA_URL/api/v1/campaigns/$id/start")"
   t1="$(date +%s%3N)"
+  local rss_start
+  rss_start="$(lupa_rss_peak "$LUPA_PID")"
   [ "$code" = 200 ] || { cat "$LUPA_WORK/start.json" >&2; echo >&2; lupa_die "$tag: start answered $code"; }
   lupa_log "$tag: started in $(( t1 - t0 )) ms; waiting for the campaign to be sent"
 
@@ -229,14 +233,14 @@ run_one() {
 
   printf '%s' "$json" >"$LUPA_WORK/campaign-sent.json"
   python3 - "$LUPA_WORK/campaign-sent.json" "$db" "$dkim" "$run" "$RECIPIENTS" "$ceiling" "$t0" "$t1" "$t2" "$j0" "$j1" "$HZ" "$(nproc)" \
-    "$rss" "$(( sink1 - sink0 ))" "$errors" "$load0" "$load1" >>"$RESULTS" <<'PY'
+    "$rss" "$(( sink1 - sink0 ))" "$errors" "$load0" "$load1" "$rss_start" >>"$RESULTS" <<'PY'
 import json, sys
 from datetime import datetime
 a = sys.argv[2:]
 db, dkim, run, n, ceiling = a[0], a[1], int(a[2]), int(a[3]), float(a[4])
 t0, t1, t2 = int(a[5]), int(a[6]), int(a[7])
 j0, j1 = [list(map(float, x.split())) for x in (a[8], a[9])]
-hz, cores, rss, sink, errors, load0, load1 = float(a[10]), int(a[11]), int(a[12]), int(a[13]), int(a[14]), a[15], a[16]
+hz, cores, rss, sink, errors, load0, load1, rss_start = float(a[10]), int(a[11]), int(a[12]), int(a[13]), int(a[14]), a[15], a[16], int(a[17])
 c = json.load(open(sys.argv[1]))
 ms = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
 started, finished = ms(c["startedAt"]), ms(c["finishedAt"])
@@ -250,7 +254,7 @@ server, pg, sinkcpu = pct(d[0]), pct(d[1]), pct(d[2])
 r = dict(db=db, dkim=dkim, run=run, recipients=n, total=p["total"], sent=sent, failed=p["failed"], skipped=p["skipped"],
          sink_got=sink, ceiling=round(ceiling), start_s=round((t1 - t0) / 1000, 2),
          rate=round(sent / ((finished - started) / 1000)), send_rate=round(sent / ((finished - t1) / 1000)),
-         wall_s=round(wall, 1), rss_mb=rss, cpu_server=round(server), cpu_db=round(pg), cpu_sink=round(sinkcpu),
+         wall_s=round(wall, 1), rss_start_mb=rss_start, rss_mb=rss, cpu_server=round(server), cpu_db=round(pg), cpu_sink=round(sinkcpu),
          cpu_machine=round(machine), cpu_other=round(max(0, machine - server - pg - sinkcpu)),
          # CPU time per message: moves far less with other processes' load than messages a second do.
          ms_server=round(10 * server * wall / sent, 3), ms_all=round(10 * (server + pg + sinkcpu) * wall / sent, 3),
@@ -278,7 +282,7 @@ import collections, statistics, sys
 rows = [dict(kv.split("=", 1) for kv in line.split()) for line in open(sys.argv[1]) if line.strip()]
 cols = [("db", "db"), ("dkim", "dkim"), ("run", "run"), ("recipients", "recipients"), ("load_before", "load before"),
         ("ceiling", "ceiling/s"), ("start_s", "start s"), ("rate", "msgs/s"), ("pct", "% ceil"), ("send_rate", "send/s"),
-        ("wall_s", "wall s"), ("rss_mb", "RSS MB"), ("cpu_server", "server %"), ("cpu_db", "pg %"), ("cpu_sink", "sink %"),
+        ("wall_s", "wall s"), ("rss_start_mb", "RSS@start MB"), ("rss_mb", "peak RSS MB"), ("cpu_server", "server %"), ("cpu_db", "pg %"), ("cpu_sink", "sink %"),
         ("cpu_machine", "machine %"), ("cpu_other", "other %"), ("ms_server", "server ms/msg"), ("ms_all", "all ms/msg"),
         ("bound", "CPU bound/s"), ("sink_got", "sink got"), ("errors", "log errors")]
 cores = int(sys.argv[2])
@@ -292,7 +296,7 @@ table = list(rows)
 for (db, dkim), rs in groups.items():
     if len(rs) > 1:
         med = {"db": db, "dkim": dkim, "run": "median", "recipients": rs[0]["recipients"], "load_before": "-", "sink_got": "-", "errors": "-"}
-        for k in ("ceiling", "start_s", "rate", "pct", "send_rate", "wall_s", "rss_mb", "cpu_server", "cpu_db", "cpu_sink", "cpu_machine", "cpu_other",
+        for k in ("ceiling", "start_s", "rate", "pct", "send_rate", "wall_s", "rss_start_mb", "rss_mb", "cpu_server", "cpu_db", "cpu_sink", "cpu_machine", "cpu_other",
                   "ms_server", "ms_all", "bound"):
             v = statistics.median(float(r[k]) for r in rs)
             med[k] = f"{v:.2f}" if k == "start_s" else f"{v:.3f}" if k.startswith("ms_") else f"{v:.0f}"
@@ -304,6 +308,7 @@ for r in table:
     print("  ".join(str(r[k]).rjust(x) for (k, _), x in zip(cols, w)))
 print("CPU in % of one core over the send (machine: all cores, 200 % = both busy); msgs/s = sent / (finishedAt - startedAt);")
 print("send/s counts from the start call's answer; load = 1/5/15-minute load average before the run;")
+print("RSS@start = the server's peak RSS when the start call answered (before the send), peak RSS = at the end;")
 print("ms/msg = CPU time per message of the server (all: server + PostgreSQL + sink); CPU bound/s = cores / all ms/msg,")
 print("the rate these processes could reach with every core to themselves (an estimate, not a measurement).")
 print()
