@@ -103,7 +103,7 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
             SELECT {columns} FROM subscribers p
             WHERE p.org_id = @OrgId AND p.restricted_at IS NULL AND p.suppressed_at IS NULL
               AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = p.id AND s.status = 'confirmed'
-                          AND s.list_id {IdSet("lists")} AND {where})
+                          AND s.list_id {db.InIds("lists")} AND {where})
             """;
     }
 
@@ -138,11 +138,11 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
         var rows = await c.QueryAsync<(long ListId, long Count)>(new CommandDefinition(
             $"""
             SELECT s.list_id, count(*) FROM subscriptions s
-            WHERE s.org_id = @OrgId AND s.status = 'confirmed' AND s.list_id {IdSet("lists")}
+            WHERE s.org_id = @OrgId AND s.status = 'confirmed' AND s.list_id {db.InIds("lists")}
               AND NOT EXISTS (SELECT 1 FROM consent_records r WHERE r.subscriber_id = s.subscriber_id AND r.list_id = s.list_id AND r.kind = 'grant')
             GROUP BY s.list_id
             """,
-            new { OrgId, lists = IdSetValue(listIds) }, cancellationToken: ct, commandTimeout: 300));
+            new { OrgId, lists = db.IdsValue(listIds) }, cancellationToken: ct, commandTimeout: 300));
         return rows.ToDictionary(r => r.ListId, r => r.Count);
     }
 
@@ -170,17 +170,18 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
         return total;
     }
 
-    /// <summary>Totals and the send rate over the last ten seconds.</summary>
-    public async Task<CampaignProgress?> ProgressAsync(long id, long now, CancellationToken ct = default)
+    /// <summary>The campaign's totals and, while it sends, its rate over the last ten seconds.</summary>
+    public async Task<CampaignProgress> ProgressAsync(CampaignRow row, long now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        var row = await c.QuerySingleOrDefaultAsync<CampaignRow>("SELECT * FROM campaigns WHERE org_id = @OrgId AND id = @id", new { OrgId, id });
-        if (row is null)
-            return null;
-        var recent = await c.ExecuteScalarAsync<long?>(
-            "SELECT sum(sent) FROM campaign_progress WHERE campaign_id = @id AND at > @since", new { id, since = now - 10_000 }) ?? 0;
         var remaining = Math.Max(0, row.Total - row.Sent - row.Failed - row.Skipped);
-        var rate = row.Status == CampaignStatus.Sending ? recent / 10.0 : 0;
+        double rate = 0;
+        if (row.Status == CampaignStatus.Sending)
+        {
+            await using var c = await db.OpenAsync(ct);
+            var recent = await c.ExecuteScalarAsync<long?>(
+                "SELECT sum(sent) FROM campaign_progress WHERE campaign_id = @Id AND at > @since", new { row.Id, since = now - 10_000 }) ?? 0;
+            rate = recent / 10.0;
+        }
         return new CampaignProgress(row.Total, row.Sent, row.Failed, row.Skipped, remaining, rate);
     }
 
@@ -249,8 +250,4 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
             new { OrgId, postalAddress, brandColour, customLayout }, tx.Transaction);
         await tx.CommitAsync(ct);
     }
-
-    private string IdSet(string parameter) => db.InIds(parameter);
-
-    private object IdSetValue(long[] ids) => db.IdsValue(ids);
 }

@@ -120,8 +120,7 @@ public static class CampaignsApi
     {
         var store = c.For(user.OrgId());
         var row = await store.GetAsync(id, ct);
-        var progress = row is null ? null : await store.ProgressAsync(id, s.Now(), ct);
-        return row is null || progress is null ? ApiBody.NotFound("campaign") : TypedResults.Ok(ToDto(row, progress));
+        return row is null ? ApiBody.NotFound("campaign") : TypedResults.Ok(ToDto(row, await store.ProgressAsync(row, s.Now(), ct)));
     }
 
     private static async Task<Ok<CampaignDto[]>> GetAll(ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
@@ -129,7 +128,7 @@ public static class CampaignsApi
         var store = c.For(user.OrgId());
         var result = new List<CampaignDto>();
         foreach (var row in await store.ListAsync(ct))
-            result.Add(ToDto(row, (await store.ProgressAsync(row.Id, s.Now(), ct))!));
+            result.Add(ToDto(row, await store.ProgressAsync(row, s.Now(), ct)));
         return TypedResults.Ok(result.ToArray());
     }
 
@@ -169,8 +168,11 @@ public static class CampaignsApi
         return fields is null ? (null, Invalid(problems)) : (fields, null);
     }
 
-    private static async Task<CampaignDto> DtoAsync(CampaignStore store, long id, ApiServices s) =>
-        ToDto((await store.GetAsync(id))!, (await store.ProgressAsync(id, s.Now()))!);
+    private static async Task<CampaignDto> DtoAsync(CampaignStore store, long id, ApiServices s)
+    {
+        var row = (await store.GetAsync(id))!;
+        return ToDto(row, await store.ProgressAsync(row, s.Now()));
+    }
 
     private static async Task<Results<Ok<CampaignCheckDto>, ProblemHttpResult>> Check(long id, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
     {

@@ -111,7 +111,7 @@ public static class CampaignCommands
                     while (!ct.IsCancellationRequested)
                     {
                         last = (await store.GetAsync(campaignId, ct))!;
-                        var p = (await store.ProgressAsync(campaignId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct))!;
+                        var p = await store.ProgressAsync(last, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
                         bar.MaxValue = Math.Max(1, p.Total);
                         bar.Value = p.Total - p.Remaining;
                         bar.Description = last.Status == CampaignStatus.Sending

@@ -114,11 +114,10 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
     {
         var store = campaigns.For(Organisation.Id);
         var row = await store.GetAsync(id, ct);
-        var progress = row is null ? null : await store.ProgressAsync(id, Now(), ct);
-        if (row is null || progress is null)
+        if (row is null)
             return NotFound();
         Response.Headers.CacheControl = "no-store";
-        return new JsonResult(CampaignProgressView.Of(row, progress));
+        return new JsonResult(CampaignProgressView.Of(row, await store.ProgressAsync(row, Now(), ct)));
     }
 
     /// <summary>Sends the campaign to up to ten addresses, rendered for the preview's subscriber.</summary>
@@ -203,11 +202,10 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
     {
         var store = campaigns.For(Organisation.Id);
         var campaign = await store.GetAsync(id, ct);
-        var progress = campaign is null ? null : await store.ProgressAsync(id, Now(), ct);
-        if (campaign is null || progress is null)
+        if (campaign is null)
             return false;
         Campaign = campaign;
-        Progress = CampaignProgressView.Of(campaign, progress);
+        Progress = CampaignProgressView.Of(campaign, await store.ProgressAsync(campaign, Now(), ct));
         var lists = (await Store.ListListsAsync(ct)).ToDictionary(l => l.Id, l => l.Name);
         ListNames = campaign.ListIdArray().Select(l => lists.GetValueOrDefault(l, $"list {l} (removed)")).ToList();
         var segment = Segment.Parse(campaign.Segment).Value ?? Segment.Empty;

@@ -17,8 +17,7 @@ public sealed class CampaignsModel(SystemStore system, LupaDatabase db, TimeProv
         var rows = new List<(CampaignRow, CampaignProgressView)>();
         foreach (var c in await store.ListAsync(ct))
         {
-            if (await store.ProgressAsync(c.Id, Now(), ct) is { } p)
-                rows.Add((c, CampaignProgressView.Of(c, p)));
+            rows.Add((c, CampaignProgressView.Of(c, await store.ProgressAsync(c, Now(), ct))));
         }
         Campaigns = rows;
     }
