@@ -1,6 +1,9 @@
 // Signs the same prepared 10 KB campaign mail N times on one thread, first with MimeKit's stock
 // DkimSigner (BouncyCastle RSA), then with Lupa's MessageSigner (OpenSSL RSA), and prints messages
 // a second for each. Both sign the same headers, relaxed/relaxed, with the same 2048-bit key.
+// Then, as a campaign send does, it writes one recipient's message with PersonalisedMessageWriter
+// and signs it, N times each way: through MimeKit's canonicalisation (MessageSigner.Sign) and over
+// the written bytes (the writer's own path).
 //
 //   dotnet run -c Release --project bench/DkimBench [N=20000] [N for the stock signer, default N]
 //
@@ -42,6 +45,20 @@ using var lupa = new MessageSigner(Domain, Selector, key);
 
 Measure("MimeKit DkimSigner (BouncyCastle)", stockCount, () => stock.Sign(message, headers));
 Measure("Lupa MessageSigner (OpenSSL)", count, () => lupa.Sign(message));
+
+var writer = new PersonalisedMessageWriter("Bäckerei Söhne", "info@" + Domain, null, "\"News\" <news.bench.lupa.localhost>",
+    "1:1:campaign:lupa", "mailto:unsubscribe@lupa.localhost");
+var parts = new PersonalisedParts
+{
+    To = "juergen@example.org", ToName = "Jürgen Müller", Subject = "Grüße aus Köln – Ihr Newsletter für März",
+    MessageId = "c1.s1.abcdef@" + Domain, UnsubscribeUrl = "https://lupa.acme.test/u/token", Language = "de",
+    Text = "Hallo Jürgen,\nunser Frühjahrssortiment ist da.\n", Html = html.ToString(),
+};
+var now = DateTimeOffset.UtcNow;
+Console.WriteLine($"written message: {MailComposer.ToBytes(writer.Write(parts, now)).Length:N0} bytes");
+Measure("write only (no signature)", count, () => writer.Write(parts, now));
+Measure("write, then MessageSigner.Sign", count, () => lupa.Sign(writer.Write(parts, now)));
+Measure("write and sign the written bytes", count, () => writer.Write(parts, now, lupa));
 
 void Measure(string name, int n, Action sign)
 {

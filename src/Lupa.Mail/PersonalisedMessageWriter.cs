@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Lupa.Mail.Dkim;
 using MimeKit;
 using MimeKit.Encodings;
 using MimeKit.Utils;
@@ -80,8 +81,8 @@ public sealed class PersonalisedMessageWriter
         _unsubscribeMailto = unsubscribeMailto;
     }
 
-    /// <summary>Writes one recipient's message.</summary>
-    public MimeMessage Write(PersonalisedParts p, DateTimeOffset date)
+    /// <summary>Writes one recipient's message, DKIM-signed when a signer is given.</summary>
+    public MimeMessage Write(PersonalisedParts p, DateTimeOffset date, MessageSigner? signer = null)
     {
         var head = new ArrayBufferWriter<byte>(2048);
         WriteAddress(head, "To", p.ToName, p.To);
@@ -102,9 +103,6 @@ public sealed class PersonalisedMessageWriter
             Line(head, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         }
         head.Write(_fixedHeaders);
-        HeaderList parsed;
-        using (var stream = new MemoryStream(head.WrittenMemory.ToArray(), writable: false))
-            parsed = HeaderList.Load(stream);
 
         var body = new ArrayBufferWriter<byte>(p.Html.Length + p.Text.Length + 1024);
         body.Write(_delimiter);
@@ -112,7 +110,26 @@ public sealed class PersonalisedMessageWriter
         body.Write(_delimiter);
         WritePart(body, p.Html, _htmlPartHeaders, _qpHtmlPartHeaders);
         body.Write(_closeDelimiter);
-        return new MimeMessage(parsed) { Body = new PreparedBody(body.WrittenMemory) };
+
+        byte[] headerBytes;
+        if (signer is { SignsBytes: true })
+        {
+            var field = signer.SignatureField(head.WrittenSpan, body.WrittenSpan, date);
+            headerBytes = new byte[field.Length + head.WrittenCount];
+            field.CopyTo(headerBytes, 0);
+            head.WrittenSpan.CopyTo(headerBytes.AsSpan(field.Length));
+        }
+        else
+        {
+            headerBytes = head.WrittenSpan.ToArray();
+        }
+        HeaderList parsed;
+        using (var stream = new MemoryStream(headerBytes, writable: false))
+            parsed = HeaderList.Load(stream);
+        var message = new MimeMessage(parsed) { Body = new PreparedBody(body.WrittenMemory) };
+        if (signer is { SignsBytes: false })
+            signer.Sign(message);
+        return message;
     }
 
     // Printable ASCII short enough for one header line is written as it is; anything else is left

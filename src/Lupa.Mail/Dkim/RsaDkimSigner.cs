@@ -45,7 +45,8 @@ internal sealed class RsaDkimSigner : DkimSigner, IDisposable
         return rsa;
     }
 
-    byte[] SignHash(ReadOnlySpan<byte> hash)
+    /// <summary>The PKCS#1 v1.5 signature of a SHA-256 hash.</summary>
+    internal byte[] SignHash(ReadOnlySpan<byte> hash)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var rsa = idle.TryTake(out var pooled) ? pooled : Load();

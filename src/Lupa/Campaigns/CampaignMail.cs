@@ -94,13 +94,12 @@ public sealed class CampaignMail
                 MessageId = messageId ?? (transactional
                     ? MimeKit.Utils.MimeUtils.GenerateMessageId(_senderDomain)
                     : ReturnPath.MessageId(_key, _campaign.Id, r.SubscriberId, _senderDomain)),
-            }, DateTimeOffset.UtcNow);
+            }, DateTimeOffset.UtcNow, _signer);
         }
         catch (ParseException e)
         {
             return Outcome<MimeMessage>.Fail("address", $"The message could not be addressed: {e.Message}");
         }
-        _signer?.Sign(message);
         return Outcome<MimeMessage>.Ok(message);
     }
 

@@ -70,17 +70,66 @@ public sealed class PersonalisedMessageWriterTests
         Assert.Null(message.Headers[HeaderId.Bcc]);
     }
 
-    [Fact]
-    public void A_written_message_signed_with_dkim_verifies_and_fails_once_altered()
+    [Theory]
+    [InlineData(DkimKey.RsaSha256)]
+    [InlineData(DkimKey.Ed25519Sha256)]
+    public void A_written_message_signed_with_dkim_verifies_and_fails_once_altered(string algorithm)
     {
-        var key = DkimKey.GenerateRsa();
+        var key = algorithm == DkimKey.RsaSha256 ? DkimKey.GenerateRsa() : DkimKey.GenerateEd25519();
         using var signer = new MessageSigner("news.acme.test", "lupa2026", key);
-        var message = Writer.Write(Parts("Hei!\n", "<p>Hei Päivi, tässä uutiset.</p>\n" + string.Concat(Enumerable.Repeat("<p>lorem ipsum dolor</p>\n", 300))), DateTimeOffset.UtcNow);
-        signer.Sign(message);
+        var message = Writer.Write(Parts("Hei!\n", "<p>Hei Päivi, tässä uutiset.</p>\n" + string.Concat(Enumerable.Repeat("<p>lorem ipsum dolor</p>\n", 300))), DateTimeOffset.UtcNow, signer);
         var bytes = Bytes(message);
         var altered = (byte[])bytes.Clone();
         var at = Encoding.ASCII.GetString(altered).LastIndexOf("lorem", StringComparison.Ordinal);
         altered[at] = (byte)'L';
         Assert.Equal(["True", "False"], DkimSigningTests.Verify(key, bytes, altered));
+    }
+
+    [Fact]
+    public void A_signature_over_the_written_bytes_covers_every_header_that_matters_and_survives_awkward_whitespace()
+    {
+        var key = DkimKey.GenerateRsa();
+        using var signer = new MessageSigner("news.acme.test", "lupa2026", key);
+        // Runs of spaces and tabs, spaces at line ends, empty lines at the end, a folded non-ASCII subject.
+        var text = "Hei  Päivi,\t\tterve!   \n\n  sisennetty rivi\t\n\n\n\n";
+        var html = "<p>Hei   Päivi</p>   \n<pre>\tsarake  1\tsarake 2  </pre>\n\n\n";
+        var subject = string.Concat(Enumerable.Repeat("Hyvää joulua ja onnellista uutta vuotta, Päivi — ", 4));
+        var message = Writer.Write(Parts(text, html, subject: subject), DateTimeOffset.UtcNow, signer);
+        var bytes = Bytes(message);
+
+        var field = message.Headers[HeaderId.DkimSignature] ?? "";
+        Assert.Equal(
+            "From:To:Subject:Date:Message-ID:List-Unsubscribe:List-Unsubscribe-Post:List-Id:Feedback-ID:MIME-Version:Content-Type",
+            System.Text.RegularExpressions.Regex.Match(field, @"h=([^;]+);").Groups[1].Value);
+        Assert.Contains("\r\nSubject: =?utf-8?", Encoding.ASCII.GetString(bytes));
+
+        var otherUnsubscribe = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(bytes).Replace("/u/token", "/u/tokem", StringComparison.Ordinal));
+        var otherListId = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(bytes).Replace("news.acme.lupa.localhost", "news.evil.lupa.localhost", StringComparison.Ordinal));
+        Assert.Equal(["True", "False", "False"], DkimSigningTests.Verify(key, bytes, otherUnsubscribe, otherListId));
+    }
+
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("\r\n\r\n", "")]
+    [InlineData("a  b \t\r\n", "a b\r\n")]
+    [InlineData(" \tx\r\n\r\ny", " x\r\n\r\ny\r\n")]
+    [InlineData("x\r\n \r\n\t\r\n", "x\r\n")]
+    [InlineData("x\ny\n", "x\r\ny\r\n")]
+    public void The_relaxed_body_is_what_rfc_6376_says(string body, string canonical)
+    {
+        var bytes = Encoding.ASCII.GetBytes(body);
+        var output = new byte[bytes.Length * 2 + 2];
+        var n = RelaxedCanonicalization.CanonicalBody(bytes, output);
+        Assert.Equal(canonical, Encoding.ASCII.GetString(output, 0, n));
+    }
+
+    [Theory]
+    [InlineData("Subject:  Hello \r\n\t  world  ", "subject:Hello world\r\n")]
+    [InlineData("List-Id : \"News\"\t<a.b>", "list-id:\"News\" <a.b>\r\n")]
+    public void A_relaxed_header_is_what_rfc_6376_says(string field, string canonical)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        RelaxedCanonicalization.AppendHeader(Encoding.ASCII.GetBytes(field), output);
+        Assert.Equal(canonical, Encoding.ASCII.GetString(output.WrittenSpan));
     }
 }
