@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Public form POST benchmark (issue "foundation"): distinct addresses POSTed to the public
-# subscription form with wrk on 127.0.0.1, SQLite, confirmation mail to the embedded mail catcher.
+# subscription form with wrk on 127.0.0.1, SQLite, confirmation mail to a relay: Postfix's smtp-sink
+# in its own process (default) or Lupa's embedded mail catcher.
 #
 #   bash bench/form-post.sh [options]
 #
@@ -12,19 +13,26 @@
 #   --runs N    repeat the whole benchmark N times, each on a fresh server and database,
 #               and print the median of each figure at the end (default 1; env RUNS)
 #   --get       afterwards, also run wrk GET on the same page for the same duration (env GET=1)
+#   --relay R   where confirmation mail goes (env RELAY):
+#                 sink     Postfix's smtp-sink on 127.0.0.1, a separate process, as a production relay
+#                          would be (default); each message is written to its own file in /dev/shm, whose
+#                          modification time is its arrival
+#                 catcher  Lupa's embedded mail catcher (no relay configured), which parses each
+#                          message and stores it in the same SQLite database, on the same cores
 #   env LUPA_SERVER_ARGS="--Lupa:Outbox:Concurrency=16 ..."   extra arguments for `Lupa.dll serve`
 #   env LUPA_BENCH_KEEP=1   keep the working dir (lupa.db, server.log, wrk.txt) for a look afterwards
 #
 # What one run does:
 #   1. dotnet build src/Lupa -c Release; a temp working dir; starts `Lupa.dll serve` there
-#      (SQLite ./lupa.db, the embedded mail catcher as the relay, rate limit off, logs at Warning)
+#      (SQLite ./lupa.db, smtp-sink or the embedded mail catcher as the relay, rate limit off, logs at
+#      Warning)
 #      and waits for GET /healthz; `Lupa.dll orgs create` (organisation "bench") and
 #      POST /api/v1/lists (list "news").
 #   2. wrk --latency -s bench/form-post.lua: WARMUP s of warm-up, then DURATION s measured, POSTing
 #      email=<prefix>-<thread>-<n>@bench.test&name=Bench&consent=yes to /s/bench/news.
 #   3. Waits until the outbox is drained (or 30 s); checks in the database that the subscriptions
 #      equal the 200 responses, and measures per confirmation mail the delay from the POST
-#      (outbox.created_at) to the relay (caught_messages.received_at).
+#      (outbox.created_at) to the relay (the sink's file time, or caught_messages.received_at).
 #   4. Prints a summary with PASS/FAIL against the targets; stops the server (its whole process
 #      group, also on failure and Ctrl-C) and deletes the working dir (LUPA_BENCH_KEEP=1 keeps it).
 #
@@ -38,6 +46,7 @@ DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-15}"
 RUNS="${RUNS:-1}"
 GET="${GET:-0}"
+RELAY="${RELAY:-sink}"
 DRAIN_WAIT=30
 
 # Targets from the issue.
@@ -53,11 +62,13 @@ while [ $# -gt 0 ]; do
     -w) WARMUP="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --get) GET=1; shift ;;
+    --relay) RELAY="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
-export THREADS CONNECTIONS DURATION WARMUP GET
+case "$RELAY" in sink|catcher) ;; *) echo "--relay must be sink or catcher, not: $RELAY" >&2; exit 2 ;; esac
+export THREADS CONNECTIONS DURATION WARMUP GET RELAY
 
 # ---- several runs: run this script once per run and take medians ---------------------------------
 if [ "$RUNS" -gt 1 ]; then
@@ -129,8 +140,16 @@ run_wrk() {
 lupa_ensure_wrk
 lupa_build
 trap 'rc=$?; set +e; [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null; (exit "$rc"); lupa_cleanup' EXIT
+RELAY_ARGS=()
+SINK_DIR=""
+if [ "$RELAY" = sink ]; then
+  SINK_DIR="$(mktemp -d /dev/shm/lupa-form-sink.XXXXXX)"
+  trap 'rc=$?; set +e; [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null; rm -rf -- "$SINK_DIR"; (exit "$rc"); lupa_cleanup' EXIT
+  LUPA_SINK_DIR="$SINK_DIR" lupa_sink_start
+  RELAY_ARGS=(--Lupa:Smtp:Host=127.0.0.1 --Lupa:Smtp:Port="$SINK_PORT" --Lupa:Smtp:Tls=none)
+fi
 # shellcheck disable=SC2086 # word splitting of the extra arguments is wanted
-lupa_start ${LUPA_SERVER_ARGS:-}
+lupa_start "${RELAY_ARGS[@]}" ${LUPA_SERVER_ARGS:-}
 lupa_create_org bench
 lupa_api POST /api/v1/lists '{"name":"News","slug":"news"}' >/dev/null || lupa_die "creating the list failed"
 FORM="$LUPA_URL/s/bench/news"
@@ -150,12 +169,14 @@ BACKLOG_AT_START="$(lupa_sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL 
 
 lupa_log "measured: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency"
 srv0="$(lupa_proc_jiffies "$LUPA_PID")"
+sink0=0; [ -n "$SINK_PID" ] && sink0="$(lupa_proc_jiffies "$SINK_PID")"
 read -r busy0 total0 < <(lupa_cpu_jiffies)
 children_cpu; wrk0="$CHILD_CPU"
 WRK_OUT="$LUPA_WORK/wrk.txt"
 run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/form-post.lua" "$FORM" -- m >"$WRK_OUT"
 grep -v '^BENCH ' "$WRK_OUT"
 srv1="$(lupa_proc_jiffies "$LUPA_PID")"
+sink1=0; [ -n "$SINK_PID" ] && sink1="$(lupa_proc_jiffies "$SINK_PID")"
 read -r busy1 total1 < <(lupa_cpu_jiffies)
 children_cpu; wrk1="$CHILD_CPU"
 
@@ -170,10 +191,11 @@ cpu_server="$(awk -v a="$srv0" -v b="$srv1" -v hz="$hz" -v w="$wall" 'BEGIN{prin
 cpu_machine="$(awk -v a="$busy0" -v b="$busy1" -v ta="$total0" -v tb="$total1" -v n="$(nproc)" 'BEGIN{printf "%.2f", (b-a)/(tb-ta)*n}')"
 cpu_wrk="$(awk -v a="$wrk0" -v b="$wrk1" -v w="$wall" 'BEGIN{printf "%.2f", (b-a)/w}')"
 cpu_ms_per_req="$(awk -v a="$srv0" -v b="$srv1" -v hz="$hz" -v n="${R[requests]}" 'BEGIN{printf "%.2f", (n > 0 ? (b-a)/hz*1000/n : 0)}')"
-cpu_other="$(awk -v m="$cpu_machine" -v s="$cpu_server" -v w="$cpu_wrk" 'BEGIN{o=m-s-w; printf "%.2f", (o < 0 ? 0 : o)}')"
+cpu_relay="$(awk -v a="$sink0" -v b="$sink1" -v hz="$hz" -v w="$wall" 'BEGIN{printf "%.2f", (b-a)/hz/w}')"
+cpu_other="$(awk -v m="$cpu_machine" -v s="$cpu_server" -v w="$cpu_wrk" -v r="$cpu_relay" 'BEGIN{o=m-s-w-r; printf "%.2f", (o < 0 ? 0 : o)}')"
 
 lupa_log "waiting for the outbox to drain (at most ${DRAIN_WAIT} s)"
-while IFS='=' read -r k v; do R["$k"]="$v"; done < <(python3 "$HERE/form_post_db.py" "$LUPA_WORK/lupa.db" m "$DRAIN_WAIT" | sed -n 's/^BENCH //p')
+while IFS='=' read -r k v; do R["$k"]="$v"; done < <(python3 "$HERE/form_post_db.py" "$LUPA_WORK/lupa.db" m "$DRAIN_WAIT" $SINK_DIR | sed -n 's/^BENCH //p')
 
 if [ "$GET" = 1 ]; then
   lupa_log "comparison: wrk GET $FORM for ${DURATION}s"
@@ -211,7 +233,7 @@ dirty="$(git -C "$LUPA_ROOT" status --porcelain -- src 2>/dev/null | wc -l || tr
 [ "$dirty" = 0 ] || build="$build + uncommitted changes in $dirty files under src/"
 cat <<SUMMARY
 
-=== public form POST: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up) on 127.0.0.1, SQLite, $(nproc) cores ===
+=== public form POST: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up) on 127.0.0.1, SQLite, relay: $RELAY, $(nproc) cores ===
 build                       $build
 requests/s                  ${R[requests_per_s]}   (${R[requests]} requests in ${R[duration_s]} s)
 accepted subscriptions/s    ${R[ok200_per_s]}   (${ok} x 200)          target >= $TARGET_RATE       $(pf "$rate_ok")
@@ -221,7 +243,7 @@ subscriptions in database   ${subs} (200 responses ${ok}; ${inflight} in flight 
 confirmation mail           caught ${R[caught]} of ${subs} subscriptions; outbox backlog at start ${BACKLOG_AT_START}, when wrk ended ${R[outbox_backlog_at_end]}, drained in ${R[outbox_drain_s]} s, still waiting ${R[outbox_still_waiting]}
 mail delay median/p99/max   ${R[mail_delay_median_ms]:--} / ${R[mail_delay_p99_ms]:--} / ${R[mail_delay_max_ms]:--} ms (of the ${R[mail_measured]} caught); over 2 s or never caught: ${R[mail_over_2s]}   target every mail <= $TARGET_MAIL_MS ms  $(pf "$mail_ok")
 relay throughput            ${R[relay_msgs_per_s]:--} messages/s while sending
-CPU during measured run     server ${cpu_server} cores, wrk ${cpu_wrk}, other processes ${cpu_other} (machine busy ${cpu_machine} of $(nproc))
+CPU during measured run     server ${cpu_server} cores, wrk ${cpu_wrk}, relay ${cpu_relay}, other processes ${cpu_other} (machine busy ${cpu_machine} of $(nproc))
 server CPU per request      ${cpu_ms_per_req} ms (CPU time of the server, outbox and catcher included, / requests)
 server log errors           ${server_errors}
 SUMMARY
@@ -240,6 +262,7 @@ done
 echo "RESULT outbox_backlog_at_start=$BACKLOG_AT_START"
 echo "RESULT cpu_server_cores=$cpu_server"
 echo "RESULT cpu_wrk_cores=$cpu_wrk"
+echo "RESULT cpu_relay_cores=$cpu_relay"
 echo "RESULT cpu_other_cores=$cpu_other"
 echo "RESULT cpu_ms_per_request=$cpu_ms_per_req"
 if [ "$GET" = 1 ]; then

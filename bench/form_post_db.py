@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Database side of bench/form-post.sh: waits for the outbox to drain, then checks the subscriptions
 and measures each confirmation mail's delay from its POST (outbox.created_at, stamped when the
-request is handled) to the relay (caught_messages.received_at, stamped when the mail catcher stored
-it). Uses python3's sqlite3 module on the server's ./lupa.db (WAL: reading beside the server is fine).
+request is handled) to the relay: caught_messages.received_at, stamped when the mail catcher stored
+it, or, with SINK_DIR, the modification time of the file smtp-sink wrote for the message (its
+X-Rcpt-Args line names the recipient; every address of the run is distinct). Uses python3's sqlite3
+module on the server's ./lupa.db (WAL: reading beside the server is fine).
 
-    form_post_db.py DB PREFIX WAIT_SECONDS
+    form_post_db.py DB PREFIX WAIT_SECONDS [SINK_DIR]
 
 Prints "BENCH key=value" lines.
 """
+import os
 import sqlite3
 import sys
 import time
@@ -25,8 +28,26 @@ def out(key, value):
     print(f"BENCH {key}={value}", flush=True)
 
 
+def sink_arrivals(sink_dir, prefix):
+    """recipient -> arrival times (unix ms) of the messages smtp-sink wrote for them."""
+    arrivals = {}
+    want = "<" + prefix + "-"
+    for entry in os.scandir(sink_dir):
+        with open(entry.path, "rb") as f:
+            head = f.read(512).decode("ascii", "replace")
+        for line in head.split("\n"):
+            if line.startswith("X-Rcpt-Args: "):
+                rcpt = line[len("X-Rcpt-Args: "):].strip()  # "<address>", maybe with parameters after it
+                if rcpt.startswith(want):
+                    address = rcpt[1:rcpt.index(">")]
+                    arrivals.setdefault(address, []).append(entry.stat().st_mtime_ns // 1_000_000)
+                break
+    return arrivals
+
+
 def main():
     db, prefix, wait_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    sink_dir = sys.argv[4] if len(sys.argv) > 4 else None
     like = prefix + "-%"
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
 
@@ -38,6 +59,9 @@ def main():
     # batches), so also wait until every sent message of this run has arrived there.
     missing_sql = ("SELECT count(*) FROM outbox o WHERE o.rcpt_to LIKE ? AND o.sent_at IS NOT NULL "
                    "AND NOT EXISTS (SELECT 1 FROM caught_messages m WHERE m.message_id = o.message_id)")
+    if sink_dir:
+        # smtp-sink has written the file before it answers 250, so a message marked sent is there.
+        missing_sql = "SELECT 0 WHERE ? IS NOT NULL"
     backlog = one(waiting_sql)
     out("outbox_backlog_at_end", backlog)
     started = time.monotonic()
@@ -55,18 +79,29 @@ def main():
         "SELECT count(*) FROM subscriptions s JOIN subscribers b ON b.id = s.subscriber_id WHERE b.email LIKE ? AND s.status = 'pending'", like))
     out("subscriptions_all_runs", one("SELECT count(*) FROM subscriptions"))
     out("outbox_rows", one("SELECT count(*) FROM outbox WHERE rcpt_to LIKE ?", like))
-    out("caught", one("SELECT count(*) FROM caught_messages WHERE rcpt_to LIKE ?", like))
-    out("caught_duplicates", one(
-        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM caught_messages WHERE rcpt_to LIKE ? GROUP BY message_id HAVING n > 1)", like))
+    if sink_dir:
+        arrivals = sink_arrivals(sink_dir, prefix)
+        out("caught", sum(len(v) for v in arrivals.values()))
+        out("caught_duplicates", sum(len(v) - 1 for v in arrivals.values()))
+        # One delay per outbox message: its first arrival at the relay.
+        rows = [(created, min(arrivals[rcpt]) if rcpt in arrivals else None, sent)
+                for created, rcpt, sent in c.execute(
+                    "SELECT created_at, rcpt_to, sent_at FROM outbox WHERE rcpt_to LIKE ?", (like,))]
+        first_last = [min(v) for v in arrivals.values()]
+    else:
+        out("caught", one("SELECT count(*) FROM caught_messages WHERE rcpt_to LIKE ?", like))
+        out("caught_duplicates", one(
+            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM caught_messages WHERE rcpt_to LIKE ? GROUP BY message_id HAVING n > 1)", like))
 
-    # One delay per outbox message: its first arrival at the relay (a retried message could arrive twice).
-    rows = c.execute(
-        """
-        SELECT o.created_at, min(m.received_at), o.sent_at
-        FROM outbox o LEFT JOIN caught_messages m ON m.message_id = o.message_id
-        WHERE o.rcpt_to LIKE ?
-        GROUP BY o.id
-        """, (like,)).fetchall()
+        # One delay per outbox message: its first arrival at the relay (a retried message could arrive twice).
+        rows = c.execute(
+            """
+            SELECT o.created_at, min(m.received_at), o.sent_at
+            FROM outbox o LEFT JOIN caught_messages m ON m.message_id = o.message_id
+            WHERE o.rcpt_to LIKE ?
+            GROUP BY o.id
+            """, (like,)).fetchall()
+        first_last = [r[1] for r in rows if r[1] is not None]
     delays = sorted(r[1] - r[0] for r in rows if r[1] is not None)
     missing = sum(1 for r in rows if r[1] is None)
     out("mail_measured", len(delays))
@@ -80,8 +115,7 @@ def main():
         marked = sorted(r[2] - r[0] for r in rows if r[2] is not None)
         if marked:
             out("mail_marked_sent_median_ms", percentile(marked, 50))
-        first, last = one("SELECT min(received_at) FROM caught_messages WHERE rcpt_to LIKE ?", like), \
-            one("SELECT max(received_at) FROM caught_messages WHERE rcpt_to LIKE ?", like)
+        first, last = min(first_last), max(first_last)
         span = max(1, last - first) / 1000
         out("relay_msgs_per_s", f"{len(delays) / span:.0f}")
     else:

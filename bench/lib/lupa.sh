@@ -245,7 +245,9 @@ lupa_ensure_smtp_sink() {
 
 # lupa_sink_start: smtp-sink on 127.0.0.1 on a free port, in its own session, counting what it takes
 # (-c, to SINK_OUT). Sets SINK_PID and SINK_PORT. With LUPA_SINK_DUMP=FILE it also appends every
-# message it takes to FILE (-D; slow, for looking at what was sent, not for measuring).
+# message it takes to FILE (-D; slow, for looking at what was sent, not for measuring). With
+# LUPA_SINK_DIR=DIR it writes each message to its own file in DIR (-d); the file's modification time
+# is when the message arrived, and its X-Rcpt-Args line names the recipient.
 lupa_sink_start() {
   lupa_ensure_smtp_sink
   lupa_workdir
@@ -257,6 +259,10 @@ lupa_sink_start() {
     touch "$LUPA_SINK_DUMP"
     [ "$(id -u)" = 0 ] && chown nobody "$LUPA_SINK_DUMP"
     dump=(-D "$LUPA_SINK_DUMP")
+  elif [ -n "${LUPA_SINK_DIR:-}" ]; then
+    mkdir -p "$LUPA_SINK_DIR"
+    [ "$(id -u)" = 0 ] && chown nobody "$LUPA_SINK_DIR"
+    dump=(-d "$LUPA_SINK_DIR/%H%M%S.")
   fi
   ( exec setsid /usr/sbin/smtp-sink -c "${user[@]}" "${dump[@]}" "127.0.0.1:$SINK_PORT" 1024 >"$SINK_OUT" 2>&1 </dev/null ) &
   SINK_PID=$!
