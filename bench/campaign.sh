@@ -190,8 +190,9 @@ run_one() {
   body="$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["listIds"]=[int(sys.argv[2])]; print(json.dumps(d))' "$LUPA_WORK/campaign.json" "$list")"
   id="$(lupa_api POST /api/v1/campaigns "$body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" || lupa_die "creating the campaign failed"
 
-  local sink0 j0 t0 t1 code
+  local sink0 j0 t0 t1 code bytes0
   sink0="$(lupa_sink_count)"
+  bytes0="$(lupa_sink_bytes)"
   j0="$(jiffies)"
   lupa_log "$tag: POST /api/v1/campaigns/$id/start"
   t0="$(date +%s%3N)"
@@ -225,18 +226,27 @@ run_one() {
   sleep 0.2
   sink1="$(lupa_sink_count)"
   load1="$(lupa_loadavg)"
+  # What one message of this campaign is on the wire (SMTP commands included), and the sink's ceiling
+  # for messages of that size, measured the same way as the reference ceiling once Lupa has stopped.
+  local msg_bytes=0 ceiling_same=0
+  [ $(( sink1 - sink0 )) -gt 0 ] && msg_bytes=$(( ($(lupa_sink_bytes) - bytes0) / (sink1 - sink0) ))
   errors="$(grep -c -E '^(fail|crit)|Exception' "$LUPA_WORK/server.log" || true)"
   [ "${LUPA_BENCH_KEEP:-0}" = 1 ] && cp "$LUPA_WORK/server.log" "$LUPA_WORK/server-$db-$dkim-$run.log"
   lupa_stop
+  if [ "$msg_bytes" -gt 0 ]; then
+    ceiling_same="$(lupa_sink_ceiling "$CEILING_MESSAGES" "$msg_bytes")"
+    lupa_log "$tag: $msg_bytes bytes a message on the wire; the sink's ceiling for that size: $ceiling_same messages/s"
+  fi
   lupa_sink_stop
   if [ "$db" = postgres ]; then lupa_pg_stop; fi
 
   printf '%s' "$json" >"$LUPA_WORK/campaign-sent.json"
   python3 - "$LUPA_WORK/campaign-sent.json" "$db" "$dkim" "$run" "$RECIPIENTS" "$ceiling" "$t0" "$t1" "$t2" "$j0" "$j1" "$HZ" "$(nproc)" \
-    "$rss" "$(( sink1 - sink0 ))" "$errors" "$load0" "$load1" "$rss_start" >>"$RESULTS" <<'PY'
+    "$rss" "$(( sink1 - sink0 ))" "$errors" "$load0" "$load1" "$rss_start" "$msg_bytes" "$ceiling_same" >>"$RESULTS" <<'PY'
 import json, sys
 from datetime import datetime
 a = sys.argv[2:]
+msg_bytes, ceiling_same = int(a[18]), float(a[19])
 db, dkim, run, n, ceiling = a[0], a[1], int(a[2]), int(a[3]), float(a[4])
 t0, t1, t2 = int(a[5]), int(a[6]), int(a[7])
 j0, j1 = [list(map(float, x.split())) for x in (a[8], a[9])]
@@ -258,7 +268,8 @@ r = dict(db=db, dkim=dkim, run=run, recipients=n, total=p["total"], sent=sent, f
          cpu_machine=round(machine), cpu_other=round(max(0, machine - server - pg - sinkcpu)),
          # CPU time per message: moves far less with other processes' load than messages a second do.
          ms_server=round(10 * server * wall / sent, 3), ms_all=round(10 * (server + pg + sinkcpu) * wall / sent, 3),
-         errors=errors, load_before=load0.replace(" ", "/"), load_after=load1.replace(" ", "/"))
+         errors=errors, load_before=load0.replace(" ", "/"), load_after=load1.replace(" ", "/"),
+         msg_kb=round(msg_bytes / 1000, 1), ceiling_same=round(ceiling_same))
 print(" ".join(f"{k}={v}" for k, v in r.items()))
 PY
   lupa_log "$tag: $(tail -1 "$RESULTS")"
@@ -281,13 +292,15 @@ python3 - "$RESULTS" "$(nproc)" <<'PY'
 import collections, statistics, sys
 rows = [dict(kv.split("=", 1) for kv in line.split()) for line in open(sys.argv[1]) if line.strip()]
 cols = [("db", "db"), ("dkim", "dkim"), ("run", "run"), ("recipients", "recipients"), ("load_before", "load before"),
-        ("ceiling", "ceiling/s"), ("start_s", "start s"), ("rate", "msgs/s"), ("pct", "% ceil"), ("send_rate", "send/s"),
+        ("ceiling", "ceiling/s"), ("start_s", "start s"), ("rate", "msgs/s"), ("pct", "% ceil"),
+        ("msg_kb", "msg KB"), ("ceiling_same", "ceiling@size/s"), ("pct_same", "% ceil@size"), ("send_rate", "send/s"),
         ("wall_s", "wall s"), ("rss_start_mb", "RSS@start MB"), ("rss_mb", "peak RSS MB"), ("cpu_server", "server %"), ("cpu_db", "pg %"), ("cpu_sink", "sink %"),
         ("cpu_machine", "machine %"), ("cpu_other", "other %"), ("ms_server", "server ms/msg"), ("ms_all", "all ms/msg"),
         ("bound", "CPU bound/s"), ("sink_got", "sink got"), ("errors", "log errors")]
 cores = int(sys.argv[2])
 for r in rows:
     r["pct"] = f"{100 * float(r['rate']) / float(r['ceiling']):.0f}"
+    r["pct_same"] = f"{100 * float(r['rate']) / float(r['ceiling_same']):.0f}" if float(r["ceiling_same"]) > 0 else "-"
     r["bound"] = f"{cores * 1000 / float(r['ms_all']):.0f}"
 groups = collections.OrderedDict()
 for r in rows:
@@ -296,10 +309,14 @@ table = list(rows)
 for (db, dkim), rs in groups.items():
     if len(rs) > 1:
         med = {"db": db, "dkim": dkim, "run": "median", "recipients": rs[0]["recipients"], "load_before": "-", "sink_got": "-", "errors": "-"}
-        for k in ("ceiling", "start_s", "rate", "pct", "send_rate", "wall_s", "rss_start_mb", "rss_mb", "cpu_server", "cpu_db", "cpu_sink", "cpu_machine", "cpu_other",
+        for k in ("ceiling", "start_s", "rate", "pct", "msg_kb", "ceiling_same", "pct_same", "send_rate", "wall_s", "rss_start_mb", "rss_mb", "cpu_server", "cpu_db", "cpu_sink", "cpu_machine", "cpu_other",
                   "ms_server", "ms_all", "bound"):
-            v = statistics.median(float(r[k]) for r in rs)
-            med[k] = f"{v:.2f}" if k == "start_s" else f"{v:.3f}" if k.startswith("ms_") else f"{v:.0f}"
+            values = [float(r[k]) for r in rs if r[k] != "-"]
+            if not values:
+                med[k] = "-"
+                continue
+            v = statistics.median(values)
+            med[k] = f"{v:.2f}" if k == "start_s" else f"{v:.1f}" if k == "msg_kb" else f"{v:.3f}" if k.startswith("ms_") else f"{v:.0f}"
         table.append(med)
         groups[(db, dkim)] = rs + [med]
 w = [max(len(h), *(len(str(r[k])) for r in table)) for k, h in cols]
@@ -311,6 +328,8 @@ print("send/s counts from the start call's answer; load = 1/5/15-minute load ave
 print("RSS@start = the server's peak RSS when the start call answered (before the send), peak RSS = at the end;")
 print("ms/msg = CPU time per message of the server (all: server + PostgreSQL + sink); CPU bound/s = cores / all ms/msg,")
 print("the rate these processes could reach with every core to themselves (an estimate, not a measurement).")
+print("msg KB = bytes the sink read per message (SMTP commands included); ceiling@size = smtp-source with messages of that size,")
+print("measured right after the send: the reference ceiling uses 10 KB messages, this campaign's are larger.")
 print()
 status = 0
 def verdict(ok):

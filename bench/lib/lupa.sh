@@ -287,15 +287,18 @@ lupa_sink_count() {
   tr '\r' '\n' <"$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | awk '{print $1+0}'
 }
 
-# lupa_sink_ceiling COUNT: the sink's own ceiling, `smtp-source -d -s 8 -l 10000 -m COUNT` (8 sessions,
-# each reusing its connection, 10 KB messages) timed; prints messages a second.
+# lupa_sink_ceiling COUNT [BYTES]: the sink's own ceiling, `smtp-source -d -s 8 -l 10000 -m COUNT` (8
+# sessions, each reusing its connection, 10 KB messages, or BYTES) timed; prints messages a second.
 lupa_sink_ceiling() {
-  local count="$1" t0 t1
+  local count="$1" size="${2:-10000}" t0 t1
   t0="$(date +%s.%N)"
-  /usr/sbin/smtp-source -d -s 8 -l 10000 -m "$count" "127.0.0.1:$SINK_PORT" || lupa_die "smtp-source failed"
+  /usr/sbin/smtp-source -d -s 8 -l "$size" -m "$count" "127.0.0.1:$SINK_PORT" || lupa_die "smtp-source failed"
   t1="$(date +%s.%N)"
   awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f\n", n/(b-a)}'
 }
+
+# lupa_sink_bytes: bytes the running sink has read from its sockets so far.
+lupa_sink_bytes() { awk '/^rchar:/{print $2}' "/proc/$SINK_PID/io" 2>/dev/null || echo 0; }
 
 # lupa_rss_peak PID: the process's peak resident set (VmHWM) in MB.
 lupa_rss_peak() { awk '/^VmHWM:/{printf "%.0f\n", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
