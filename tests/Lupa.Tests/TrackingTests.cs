@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Lupa.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lupa.Tests;
 
@@ -65,9 +66,9 @@ public sealed partial class TrackingTests
         }
     }
 
-    private static List<string> Tracked(string html) => Tracked(html);
+    private static List<string> Tracked(string html) => Links(html).Where(l => l.Contains("/t/c/", StringComparison.Ordinal)).ToList();
 
-    private static string PixelUrl(string html) => PixelUrl(html);
+    private static string PixelUrl(string html) => WebUtility.HtmlDecode(Pixel().Match(html).Groups[1].Value);
 
     private static List<string> Links(string html) => Hrefs().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
 
@@ -287,6 +288,14 @@ public sealed partial class TrackingTests
             var events = (await c.QueryAsync<(long SubscriberId, long Kind)>("SELECT subscriber_id, kind FROM tracking_events ORDER BY id")).ToList();
             Assert.Equal(new[] { (p10, 2L), (p10, 2L), (p10, 1L) }, events.OrderByDescending(e => e.Kind).ToArray());
         }
+
+        // The person's access report lists them.
+        var org = (await host.Store.GetOrganisationAsync(s.OrgId))!;
+        var access = await host.App.Services.GetRequiredService<Lupa.Privacy.PrivacyReports>()
+            .AccessAsync(org, new PrivacyRequestRow { OrgId = s.OrgId, SubjectEmail = "p10@example.com", Language = "en" }, default);
+        Assert.Equal(["click", "click", "open"], access.Tracking.Select(e => e.Kind).Order().ToArray());
+        Assert.Contains("https://roastery.test/beans?kind=light&size=250", access.Tracking.Select(e => e.Url));
+        Assert.Contains("keeps the opens and clicks", access.Processing.Profiling);
 
         // An objection deletes the person's events; so does an erasure.
         await new OrganisationStore(host.Db, s.OrgId).ObjectToProfilingAsync(p10, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
