@@ -94,6 +94,8 @@ internal static partial class LinkTracking
         var url = System.Net.WebUtility.HtmlDecode(attribute).Trim();
         if (url.Length > MaxUrlLength || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             return null;
-        return url;
+        // The redirect's Location header takes ASCII only: a host in IDNA form, the rest percent-encoded.
+        var ascii = $"{uri.Scheme}://{(uri.UserInfo.Length > 0 ? uri.UserInfo + "@" : "")}{uri.IdnHost}{(uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}{uri.PathAndQuery}{uri.Fragment}";
+        return ascii.Length <= MaxUrlLength && System.Text.Ascii.IsValid(ascii) ? ascii : null;
     }
 }

@@ -48,7 +48,8 @@ public static class TrackingEndpoints
         var kind = path.Length > 3 && path[0] == '/' && path[2] == '/'
             ? path[1] switch { 'o' => TrackingKind.Open, 'c' => TrackingKind.Click, _ => (TrackingKind)0 }
             : (TrackingKind)0;
-        if (kind == 0 || !links.TryRead(path[3..], kind, out var claims, out var url))
+        // A URL that is not printable ASCII cannot be a Location header; Lupa never signs one (see LinkTracking).
+        if (kind == 0 || !links.TryRead(path[3..], kind, out var claims, out var url) || (url is not null && url.AsSpan().ContainsAnyExceptInRange('!', '~')))
             return ProblemAsync(context, StatusCodes.Status404NotFound, NotFoundBody);
 
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();

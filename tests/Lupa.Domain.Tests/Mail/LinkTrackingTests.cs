@@ -82,4 +82,11 @@ public sealed class LinkTrackingTests
         // The text part is never rewritten.
         Assert.DoesNotContain("/t/", campaign.Render(Recipient(tracked: true)).Value!.Text);
     }
+
+    [Fact]
+    public void A_link_with_letters_beyond_ascii_is_tracked_in_its_ascii_form()
+    {
+        var campaign = Compile("""<p><a href="https://kähvilä.fi/pääsivu?maku=tumma#ö">Kahvila</a></p>""", BodyFormats.Html);
+        Assert.Equal("https://xn--khvil-grae.fi/p%C3%A4%C3%A4sivu?maku=tumma#%C3%B6", Assert.Single(campaign.TrackedLinks).Url);
+    }
 }
