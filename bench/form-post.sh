@@ -126,25 +126,13 @@ children_cpu() {
   times >"$LUPA_WORK/times.txt"
   CHILD_CPU="$(tail -1 "$LUPA_WORK/times.txt" | awk '{n=0; for (i=1;i<=2;i++) {split($i,a,/[ms]/); n+=a[1]*60+a[2]} print n}')"
 }
-# wrk runs in the background and is waited for, so Ctrl-C or TERM reach the traps at once (bash
-# defers traps while a foreground command runs); the traps stop it with the server.
-WRK_PID=""
-run_wrk() {
-  wrk "$@" &
-  WRK_PID=$!
-  wait "$WRK_PID"
-  local rc=$?
-  WRK_PID=""
-  return "$rc"
-}
 lupa_ensure_wrk
 lupa_build
-trap 'rc=$?; set +e; [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null; (exit "$rc"); lupa_cleanup' EXIT
 RELAY_ARGS=()
 SINK_DIR=""
 if [ "$RELAY" = sink ]; then
   SINK_DIR="$(mktemp -d /dev/shm/lupa-form-sink.XXXXXX)"
-  trap 'rc=$?; set +e; [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null; rm -rf -- "$SINK_DIR"; (exit "$rc"); lupa_cleanup' EXIT
+  LUPA_REMOVE_ON_EXIT="$SINK_DIR"   # lupa_cleanup deletes it
   LUPA_SINK_DIR="$SINK_DIR" lupa_sink_start
   RELAY_ARGS=(--Lupa:Smtp:Host=127.0.0.1 --Lupa:Smtp:Port="$SINK_PORT" --Lupa:Smtp:Tls=none)
 fi
@@ -157,7 +145,7 @@ code="$(curl -s -o /dev/null -w '%{http_code}' "$FORM")"
 [ "$code" = 200 ] || lupa_die "GET $FORM answered $code"
 
 lupa_log "warm-up: wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s (not measured)"
-run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$HERE/form-post.lua" "$FORM" -- w >/dev/null
+lupa_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$HERE/form-post.lua" "$FORM" -- w >/dev/null
 # Let the outbox catch up with the warm-up's mail (at most 60 s), so the measured run starts from an
 # empty queue; a queue the outbox could not drain is reported, and its mail delays the measured mail.
 for _ in $(seq 1 300); do
@@ -173,7 +161,7 @@ sink0=0; [ -n "$SINK_PID" ] && sink0="$(lupa_proc_jiffies "$SINK_PID")"
 read -r busy0 total0 < <(lupa_cpu_jiffies)
 children_cpu; wrk0="$CHILD_CPU"
 WRK_OUT="$LUPA_WORK/wrk.txt"
-run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/form-post.lua" "$FORM" -- m >"$WRK_OUT"
+lupa_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/form-post.lua" "$FORM" -- m >"$WRK_OUT"
 grep -v '^BENCH ' "$WRK_OUT"
 srv1="$(lupa_proc_jiffies "$LUPA_PID")"
 sink1=0; [ -n "$SINK_PID" ] && sink1="$(lupa_proc_jiffies "$SINK_PID")"
@@ -200,7 +188,7 @@ while IFS='=' read -r k v; do R["$k"]="$v"; done < <(python3 "$HERE/form_post_db
 if [ "$GET" = 1 ]; then
   lupa_log "comparison: wrk GET $FORM for ${DURATION}s"
   g0="$(lupa_proc_jiffies "$LUPA_PID")"
-  run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$FORM" >"$LUPA_WORK/get.txt"
+  lupa_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$FORM" >"$LUPA_WORK/get.txt"
   GET_OUT="$(cat "$LUPA_WORK/get.txt")"
   g1="$(lupa_proc_jiffies "$LUPA_PID")"
   printf '%s\n' "$GET_OUT"

@@ -84,9 +84,11 @@ lupa_stop() {
 lupa_cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  [ -z "$LUPA_WRK_PID" ] || kill "$LUPA_WRK_PID" 2>/dev/null || true
   lupa_stop
   lupa_sink_stop
   lupa_pg_stop
+  [ -z "${LUPA_REMOVE_ON_EXIT:-}" ] || rm -rf -- "$LUPA_REMOVE_ON_EXIT"
   if [ -n "$LUPA_WORK" ] && [ -d "$LUPA_WORK" ]; then
     if [ "${LUPA_BENCH_KEEP:-0}" = 1 ]; then
       lupa_log "kept $LUPA_WORK"
@@ -183,6 +185,18 @@ lupa_apt_install() {
   removes="$($sudo apt-get -s install -y "$@" 2>/dev/null | sed -n 's/^Remv \([^ ]*\).*/\1/p' | tr '\n' ' ')"
   [ -z "$removes" ] || lupa_die "installing $* would remove: $removes; install it yourself if that is what you want"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || lupa_die "could not install $*"
+}
+
+# lupa_wrk ARGS...: runs wrk in the background and waits for it, so Ctrl-C or TERM reach the traps at once (bash
+# defers traps while a foreground command runs); lupa_cleanup stops it with the server.
+LUPA_WRK_PID=""
+lupa_wrk() {
+  wrk "$@" &
+  LUPA_WRK_PID=$!
+  wait "$LUPA_WRK_PID"
+  local rc=$?
+  LUPA_WRK_PID=""
+  return "$rc"
 }
 
 # lupa_ensure_wrk: wrk from Debian's package when it is missing.

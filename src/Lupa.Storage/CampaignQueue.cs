@@ -102,7 +102,7 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
                     ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED)
                   RETURNING r.subscriber_id, r.attempts)
                 SELECT k.subscriber_id, k.attempts, p.email, p.name, p.language, p.attributes,
-                  COALESCE(({wanted}), false) AS wanted
+                  COALESCE(({wanted}), false) AS wanted, p.objected_profiling_at IS NOT NULL AS objected_profiling
                 FROM claimed k LEFT JOIN subscribers p ON p.id = k.subscriber_id
                 ORDER BY k.subscriber_id
                 """,
@@ -122,7 +122,7 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
             rows = (await tx.Connection.QueryAsync<ClaimedRecipient>(
                 $"""
                 SELECT r.subscriber_id, r.attempts, p.email, p.name, p.language, p.attributes,
-                  COALESCE(({wanted}), 0) AS wanted
+                  COALESCE(({wanted}), 0) AS wanted, p.objected_profiling_at IS NOT NULL AS objected_profiling
                 FROM campaign_recipients r LEFT JOIN subscribers p ON p.id = r.subscriber_id
                 WHERE r.campaign_id = @campaignId AND r.subscriber_id {db.InIds("ids")}
                 ORDER BY r.subscriber_id

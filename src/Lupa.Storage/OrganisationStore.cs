@@ -541,13 +541,18 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return withdrawn;
     }
 
-    /// <summary>An objection to profiling (Article 21(2)): marks the person; no individual tracking or scoring may apply from then on.</summary>
+    /// <summary>
+    /// An objection to profiling (Article 21(2)): marks the person, and deletes their individual opens and clicks; no
+    /// individual tracking or scoring may apply from then on.
+    /// </summary>
     public async Task<bool> ObjectToProfilingAsync(long subscriberId, long now, CancellationToken ct = default)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         var n = await tx.Connection.ExecuteAsync(
             "UPDATE subscribers SET objected_profiling_at = @now, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId AND objected_profiling_at IS NULL",
             new { OrgId, subscriberId, now }, tx.Transaction);
+        // The individual opens and clicks kept so far served profiling too: they go with the objection.
+        await TrackingStore.DeletePersonEventsAsync(tx, OrgId, subscriberId);
         await tx.CommitAsync(ct);
         return n > 0;
     }

@@ -303,6 +303,8 @@ public sealed class ClaimedRecipient
     public string? Attributes { get; init; }
     /// <summary>Still confirmed on one of the campaign's lists, not restricted, not suppressed.</summary>
     public bool Wanted { get; init; }
+    /// <summary>Objected to profiling: their message carries no open pixel and no tracked links.</summary>
+    public bool ObjectedProfiling { get; init; }
 }
 
 public sealed class CampaignRecipientRow

@@ -31,10 +31,11 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
 
     /// <summary>
     /// Every table that can hold a subscriber's personal data, in the order an erasure empties them. The scrub rewrites
-    /// these. <c>bounce_events</c> carries the subscriber and the raw report, which names the address.
+    /// these. <c>bounce_events</c> carries the subscriber and the raw report, which names the address;
+    /// <c>tracking_events</c> the person's individual opens and clicks.
     /// </summary>
     public static readonly IReadOnlyList<string> PersonalTables =
-        ["bounce_events", "campaign_recipients", "consent_records", "subscriptions", "subscribers", "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
+        ["bounce_events", "tracking_events", "campaign_recipients", "consent_records", "subscriptions", "subscribers", "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
 
     /// <summary>
     /// Erases the person with this normalised address. <paramref name="addressHash"/> is the keyed hash
@@ -57,6 +58,7 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
             subscriptions += await c.ExecuteAsync("DELETE FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
             subscribers += await c.ExecuteAsync("DELETE FROM subscribers WHERE org_id = @OrgId AND id = @id", new { OrgId, id }, t);
             await c.ExecuteAsync("DELETE FROM bounce_events WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
+            await TrackingStore.DeletePersonEventsAsync(tx, OrgId, id);
         }
         // The mail catcher is above organisations: leave what another organisation sent to the same address.
         var caught = await c.ExecuteAsync(

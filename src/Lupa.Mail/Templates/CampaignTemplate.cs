@@ -71,8 +71,12 @@ public static partial class CampaignTemplate
             return SyntaxError($"The layout and the body together have a Liquid syntax error: {htmlError}");
         if (!LiquidSandbox.TryParse(text, out var textTemplate, out var textError))
             return SyntaxError($"The plain text made from the body has a Liquid syntax error: {textError}");
+        // The tracked variant only adds slots where whole attribute values and the end of the body were.
+        var (trackedHtml, links) = LinkTracking.Rewrite(html);
+        if (!LiquidSandbox.TryParse(trackedHtml, out var trackedTemplate, out var trackedError))
+            return SyntaxError($"The layout and the body together have a Liquid syntax error once links are tracked: {trackedError}");
 
-        return Outcome<CompiledCampaign>.Ok(new CompiledCampaign(subjectTemplate, htmlTemplate, textTemplate, html, text, content, layout));
+        return Outcome<CompiledCampaign>.Ok(new CompiledCampaign(subjectTemplate, htmlTemplate, trackedTemplate, links, textTemplate, html, text, content, layout));
     }
 
     private static Outcome<CompiledCampaign> SyntaxError(string reason) =>

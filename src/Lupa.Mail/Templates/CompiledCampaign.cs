@@ -14,6 +14,7 @@ public sealed class CompiledCampaign
 
     private readonly IFluidTemplate _subject;
     private readonly IFluidTemplate _html;
+    private readonly IFluidTemplate _trackedHtml;
     private readonly IFluidTemplate _text;
     private readonly FluidValue _campaign;
     private readonly FluidValue _organisation;
@@ -21,6 +22,8 @@ public sealed class CompiledCampaign
     internal CompiledCampaign(
         IFluidTemplate subject,
         IFluidTemplate html,
+        IFluidTemplate trackedHtml,
+        IReadOnlyList<TrackedLink> trackedLinks,
         IFluidTemplate text,
         string htmlSource,
         string textSource,
@@ -29,6 +32,8 @@ public sealed class CompiledCampaign
     {
         _subject = subject;
         _html = html;
+        _trackedHtml = trackedHtml;
+        TrackedLinks = trackedLinks;
         _text = text;
         HtmlSource = htmlSource;
         TextSource = textSource;
@@ -69,6 +74,9 @@ public sealed class CompiledCampaign
     /// <summary>Whether the postal address is non-empty and every line of it appears in the rendered HTML.</summary>
     public bool ShowsPostalAddress { get; }
 
+    /// <summary>The distinct links a tracked message sends through the click redirect, in the order they first appear.</summary>
+    public IReadOnlyList<TrackedLink> TrackedLinks { get; }
+
     /// <summary>The prepared HTML template: layout, body and inlined CSS, Liquid still in it.</summary>
     internal string HtmlSource { get; }
 
@@ -76,18 +84,19 @@ public sealed class CompiledCampaign
     internal string TextSource { get; }
 
     /// <summary>
-    /// Renders one recipient's message. Values are HTML-encoded in the HTML only. A failure (a runtime error
+    /// Renders one recipient's message. Values are HTML-encoded in the HTML only. With <see cref="RecipientValues.Tracking"/>
+    /// the HTML's links go through the click redirect and it carries the open pixel; without, it has neither. A failure (a runtime error
     /// or a limit reached) is <see cref="TemplateFailures.Render"/> for this recipient, never an exception.
     /// </summary>
     public Outcome<RenderedMessage> Render(RecipientValues recipient)
     {
-        var context = LiquidSandbox.Context(recipient, _campaign, _organisation);
+        var context = LiquidSandbox.Context(recipient, _campaign, _organisation, TrackedLinks);
         var part = "subject";
         try
         {
             var subject = OneLine(_subject.Render(context, NullEncoder.Default));
             part = "HTML body";
-            var html = _html.Render(context, LiquidSandbox.Html);
+            var html = (recipient.Tracking is null ? _html : _trackedHtml).Render(context, LiquidSandbox.Html);
             part = "text body";
             var text = _text.Render(context, NullEncoder.Default);
             return Outcome<RenderedMessage>.Ok(new RenderedMessage(subject, html, text));

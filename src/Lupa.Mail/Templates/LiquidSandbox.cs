@@ -73,7 +73,7 @@ internal static class LiquidSandbox
     }
 
     /// <summary>A context holding one recipient's values and the campaign's shared ones.</summary>
-    internal static TemplateContext Context(RecipientValues recipient, FluidValue campaign, FluidValue organisation)
+    internal static TemplateContext Context(RecipientValues recipient, FluidValue campaign, FluidValue organisation, IReadOnlyList<TrackedLink>? links = null)
     {
         var context = new TemplateContext(Options);
         context.SetValue("subscriber", new DictionaryValue(new SubscriberValues(recipient)));
@@ -83,6 +83,8 @@ internal static class LiquidSandbox
         context.SetValue("privacy_requests_url", new StringValue(recipient.PrivacyRequestsUrl));
         context.SetValue("campaign", campaign);
         context.SetValue("organisation", organisation);
+        if (recipient.Tracking is { } tracking && links is not null)
+            context.SetValue(LinkTracking.Slot, new DictionaryValue(new TrackingValues(tracking, links)));
         return context;
     }
 
@@ -124,6 +126,33 @@ internal static class LiquidSandbox
             if (attributes.TryGetValue(name, out var text))
             {
                 value = new StringValue(text);
+                return true;
+            }
+            value = null!;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The values of the tracking slots (<see cref="LinkTracking"/>): <c>cN</c> is the click URL of the N-th link,
+    /// <c>open</c> the pixel. Written as they are (not HTML-encoded): they are our own URLs and markup.
+    /// </summary>
+    private sealed class TrackingValues(RecipientTracking tracking, IReadOnlyList<TrackedLink> links) : IFluidIndexable
+    {
+        public int Count => links.Count + 1;
+
+        public IEnumerable<string> Keys => links.Select((_, i) => "c" + i.ToString(CultureInfo.InvariantCulture)).Append("open");
+
+        public bool TryGetValue(string name, out FluidValue value)
+        {
+            if (name == "open")
+            {
+                value = new StringValue($"<img src=\"{tracking.OpenPixelUrl}\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;width:1px;height:1px;border:0\">", false);
+                return true;
+            }
+            if (name.StartsWith('c') && int.TryParse(name.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < links.Count)
+            {
+                value = new StringValue(tracking.ClickUrl(links[i]), false);
                 return true;
             }
             value = null!;

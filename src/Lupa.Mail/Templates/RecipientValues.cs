@@ -17,7 +17,11 @@ public sealed record RecipientValues(
     string UnsubscribeUrl,
     string PreferencesUrl,
     string PrivacyNoticeUrl,
-    string PrivacyRequestsUrl);
+    string PrivacyRequestsUrl)
+{
+    /// <summary>The tracking of this recipient's message; null for an untracked message (no pixel, links as written).</summary>
+    public RecipientTracking? Tracking { get; init; }
+}
 
 /// <summary>One recipient's message, ready for MIME.</summary>
 /// <param name="Subject">The subject on one line.</param>

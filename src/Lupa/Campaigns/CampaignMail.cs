@@ -6,13 +6,20 @@ using Lupa.Mail.Dkim;
 using Lupa.Mail.Templates;
 using Lupa.Security;
 using Lupa.Storage;
+using Lupa.Tracking;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Lupa.Campaigns;
 
 /// <summary>One recipient as a campaign message needs them.</summary>
-public sealed record CampaignRecipient(long SubscriberId, string Email, string Name, string Language, string AttributesJson);
+/// <param name="SubscriberId">The subscriber; 0 for a sample person or a transactional recipient who is none.</param>
+/// <param name="Email">The address.</param>
+/// <param name="Name">The name.</param>
+/// <param name="Language">The language.</param>
+/// <param name="AttributesJson">The attributes as a JSON object.</param>
+/// <param name="ObjectedProfiling">The person objected to profiling: their message is never tracked.</param>
+public sealed record CampaignRecipient(long SubscriberId, string Email, string Name, string Language, string AttributesJson, bool ObjectedProfiling = false);
 
 /// <summary>
 /// Everything about a campaign's mail that is the same for every recipient, prepared once: the
@@ -32,10 +39,14 @@ public sealed class CampaignMail
     private readonly string _returnDomain;
     private readonly PersonalisedMessageWriter _writer;
     private readonly PersonalisedMessageWriter _transactionalWriter;
+    private readonly TrackingLinks? _tracking;
+    private readonly bool _individual;
 
     internal CampaignMail(CampaignRow campaign, CompiledCampaign template, MessageSigner? signer, PublicLinks links, LinkTokens tokens,
-        byte[] key, string orgSlug, string listId, string? returnDomain, string unsubscribeMailto)
+        byte[] key, string orgSlug, string listId, string? returnDomain, string unsubscribeMailto, TrackingLinks? tracking, bool individual)
     {
+        _tracking = tracking;
+        _individual = individual;
         _campaign = campaign;
         _template = template;
         _signer = signer;
@@ -57,6 +68,9 @@ public sealed class CampaignMail
     /// <summary>The compiled template (for the compliance check's questions).</summary>
     public CompiledCampaign Template => _template;
 
+    /// <summary>The links a tracked message sends through the click redirect; none when tracking is off.</summary>
+    public IReadOnlyList<TrackedLink> TrackedLinks => _tracking is null ? [] : _template.TrackedLinks;
+
     /// <summary>Whether messages are DKIM-signed.</summary>
     public bool Signs => _signer is not null;
 
@@ -69,11 +83,21 @@ public sealed class CampaignMail
     /// <summary>The finished (and signed) message for one recipient, or why it cannot be made.</summary>
     /// <remarks>
     /// A test send passes its own Message-ID: the stable one belongs to the real send. A transactional
-    /// message gets a fresh Message-ID and no list headers: it is not marketing.
+    /// message gets a fresh Message-ID and no list headers: it is not marketing. Only the real send is
+    /// <paramref name="tracked"/>, and even then not for a person who objected to profiling; previews and tests never
+    /// are, so they cannot count in the report.
     /// </remarks>
-    public Outcome<MimeMessage> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false, string? messageId = null)
+    public Outcome<MimeMessage> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false, string? messageId = null, bool tracked = false)
     {
         var values = Values(r);
+        if (tracked && _tracking is not null && !transactional && !r.ObjectedProfiling && r.SubscriberId > 0 && _campaign.Id > 0)
+        {
+            // Aggregate counting by default: the links name no one. With individual tracking they carry the recipient.
+            values = values with
+            {
+                Tracking = new MessageTracking(_tracking, _campaign.Id, _individual ? r.SubscriberId : 0, (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            };
+        }
         var rendered = _template.Render(values);
         if (!rendered.IsOk)
             return Outcome<MimeMessage>.Fail(rendered.Code!, rendered.Reason!);
@@ -124,7 +148,7 @@ public sealed class CampaignMail
 }
 
 /// <summary>Prepares <see cref="CampaignMail"/> for a campaign.</summary>
-public sealed class CampaignMailFactory(LupaDatabase db, PublicLinks links, LinkTokens tokens, IOptions<LupaOptions> options)
+public sealed class CampaignMailFactory(LupaDatabase db, PublicLinks links, LinkTokens tokens, TrackingLinks tracking, IOptions<LupaOptions> options)
 {
     /// <summary>Compiles the campaign's template with the organisation's layout and loads its signing key.</summary>
     public async Task<Outcome<CampaignMail>> PrepareAsync(CampaignRow campaign, CancellationToken ct)
@@ -151,7 +175,8 @@ public sealed class CampaignMailFactory(LupaDatabase db, PublicLinks links, Link
         }
         var listId = $"\"{MailComposer.OneLine(first?.Name ?? campaign.Name).Replace("\"", "'", StringComparison.Ordinal)}\" <{first?.Slug ?? "campaign"}.{layout.Slug}.{links.MailDomain}>";
         var mailto = "mailto:" + (o.Mail.UnsubscribeAddress ?? $"unsubscribe@{links.MailDomain}");
+        var individual = o.Tracking.Enabled && await new TrackingStore(db, campaign.OrgId).IndividualTrackingAsync(ct);
         return Outcome<CampaignMail>.Ok(new CampaignMail(campaign, compiled.Value!, signer, links, tokens, db.SuppressionKey, layout.Slug, listId,
-            o.Campaigns.ReturnPathDomain, mailto));
+            o.Campaigns.ReturnPathDomain, mailto, o.Tracking.Enabled ? tracking : null, individual));
     }
 }

@@ -144,6 +144,8 @@ public sealed class CampaignSender(
                 return;
             }
             _mail = prepared.Value!;
+            // The report names the links that clicks count for.
+            await new TrackingRecorder(owner._db).AddLinksAsync(campaign.Id, _mail.TrackedLinks.Select(l => (l.Id, l.Url)).ToList(), stopping);
             await RefreshSuppressionsAsync();
             var concurrency = _o.Concurrency > 0 ? _o.Concurrency : pool.Capacity;
             var work = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(Math.Max(_o.BatchSize, concurrency * 2)) { SingleWriter = true });
@@ -243,7 +245,7 @@ public sealed class CampaignSender(
             var address = EmailAddress.Parse(r.Email);
             if (address.IsOk && _suppressed.Count > 0 && _suppressed.Contains(SuppressionKey.For(owner._db.SuppressionKey, address.Value!)))
                 return new RecipientResult(r.SubscriberId, RecipientOutcome.Skipped, "suppressed");
-            var built = _mail.Build(new CampaignRecipient(r.SubscriberId, r.Email, r.Name ?? "", r.Language ?? "en", r.Attributes ?? "{}"));
+            var built = _mail.Build(new CampaignRecipient(r.SubscriberId, r.Email, r.Name ?? "", r.Language ?? "en", r.Attributes ?? "{}", r.ObjectedProfiling), tracked: true);
             if (!built.IsOk)
                 return new RecipientResult(r.SubscriberId, RecipientOutcome.Failed, built.Reason);
             DeliveryResult delivery;

@@ -71,6 +71,11 @@ public static class LupaHost
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LinkTokens(linkKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PublicLinks>();
+        services.AddSingleton(new Lupa.Tracking.TrackingLinks(linkKey, options.PublicUrl));
+        services.AddSingleton<Lupa.Tracking.TrackingBuffer>();
+        services.AddSingleton<Lupa.Tracking.TrackingWriter>();
+        services.AddSingleton<Lupa.Tracking.CampaignReports>();
+        services.AddHostedService(sp => sp.GetRequiredService<Lupa.Tracking.TrackingWriter>());
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<Lupa.Campaigns.CampaignSignal>();
         services.AddSingleton<Lupa.Campaigns.CampaignMailFactory>();
@@ -166,6 +171,8 @@ public static class LupaHost
             context.Response.Headers.XFrameOptions = "DENY";
             await next();
         });
+        // The open pixel and the click redirect answer before routing and authentication: they need neither.
+        Lupa.Tracking.TrackingEndpoints.Map(app);
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -182,6 +189,7 @@ public static class LupaHost
         CampaignsApi.Map(api);
         SendingApi.Map(api);
         PrivacyRequestsApi.Map(api);
+        TrackingApi.Map(api);
         return app;
     }
 

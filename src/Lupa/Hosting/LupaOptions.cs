@@ -48,6 +48,9 @@ public sealed class LupaOptions
     /// <summary>Bounces and complaints coming back.</summary>
     public BounceOptions Bounces { get; set; } = new();
 
+    /// <summary>Opens and clicks.</summary>
+    public TrackingOptions Tracking { get; set; } = new();
+
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
     /// (or the mail catcher when no relay is set).
@@ -56,6 +59,25 @@ public sealed class LupaOptions
 
     /// <summary>Folder for uploaded import files; must be shared by every node that runs imports.</summary>
     public string DataPath { get; set; } = "lupa-data";
+}
+
+/// <summary><c>Lupa:Tracking</c>: the open pixel and the click redirect.</summary>
+public sealed class TrackingOptions
+{
+    /// <summary>
+    /// Campaign messages carry the open pixel and links through the click redirect (counted in aggregate, per person
+    /// only where the organisation turned individual tracking on). False: new messages carry neither; links already
+    /// sent keep working.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long the writer gathers opens and clicks into one transaction (group commit), in milliseconds.</summary>
+    [Range(10, 10_000)]
+    public int FlushMilliseconds { get; set; } = 200;
+
+    /// <summary>Most opens and clicks held in memory while the database is slow or away; beyond that they are dropped and logged.</summary>
+    [Range(1_000, 100_000_000)]
+    public int MaxBuffered { get; set; } = 1_000_000;
 }
 
 /// <summary><c>Lupa:Imports</c>.</summary>

@@ -9,7 +9,15 @@ namespace Lupa.Privacy;
 /// <summary>The answer to an access request (Article 15): every piece of personal data held, and the facts of its processing.</summary>
 public sealed record AccessReport(
     string Organisation, long RequestId, DateTimeOffset GeneratedAt, string Email, ReportPerson? Subscriber, ReportSubscription[] Subscriptions,
-    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing);
+    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing, ReportTrackingEvent[] Tracking);
+
+/// <summary>One open or click kept with the person (only where the organisation keeps individual events).</summary>
+/// <param name="Campaign">The campaign's name.</param>
+/// <param name="Kind"><c>open</c> or <c>click</c>.</param>
+/// <param name="Url">The link clicked.</param>
+/// <param name="Machine">Whether it looked made by a machine (a mail provider's image proxy, a link scanner).</param>
+/// <param name="At">When.</param>
+public sealed record ReportTrackingEvent(string Campaign, string Kind, string? Url, bool Machine, DateTimeOffset At);
 
 /// <summary>The subscriber as stored.</summary>
 public sealed record ReportPerson(string Email, string Name, string Language, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -55,11 +63,11 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
         var notice = await store.GetPrivacyNoticeAsync(ct: ct);
         var content = notice is null ? new PrivacyNoticeContent() : PrivacyNoticeContent.FromJson(notice.Content);
         var processing = new ReportProcessing(content.ControllerName, content.ControllerContact, content.DpoContact, content.Recipients, content.Transfers,
-            content.Retention, content.AutomatedDecisions, Profiling(request.Language), content.Rights, content.AuthorityName, content.AuthorityContact, notice?.Version);
+            content.Retention, content.AutomatedDecisions, Profiling(request.Language, false), content.Rights, content.AuthorityName, content.AuthorityContact, notice?.Version);
         var subscriber = request.SubjectEmail is null ? null : await store.FindSubscriberAsync(request.SubjectEmail, ct);
         var now = clock.GetUtcNow();
         if (subscriber is null)
-            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing);
+            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing, []);
         var lists = (await store.ListListsAsync(ct)).ToDictionary(l => l.Id);
         var subscriptions = (await store.ListSubscriptionsAsync(subscriber.Id, ct)).Select(s => new ReportSubscription(
             s.ListName, lists.GetValueOrDefault(s.ListId)?.Purpose ?? "", LegalBasisText(lists.GetValueOrDefault(s.ListId)?.LegalBasis ?? LegalBases.Consent, request.Language),
@@ -72,9 +80,13 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
             .Select(r => string.IsNullOrEmpty(r.Source) ? r.Method : $"{r.Method}: {r.Source}").Distinct().ToArray();
         var messages = (await new PrivacyRequestStore(db, org.Id).ListMessagesSentAsync(subscriber.Id, ct))
             .Select(m => new ReportMessage(m.CampaignName, m.Subject, Time(m.SentAt))).ToArray();
+        var tracking = (await new TrackingStore(db, org.Id).PersonEventsAsync(subscriber.Id, ct))
+            .Select(e => new ReportTrackingEvent(e.CampaignName, e.Kind == (int)Lupa.Domain.Tracking.TrackingKind.Click ? "click" : "open", e.Url, e.Machine == 1, Time(e.At))).ToArray();
+        if (tracking.Length > 0)
+            processing = processing with { Profiling = Profiling(request.Language, true) };
         return new AccessReport(org.Name, request.Id, now, subscriber.Email,
             new ReportPerson(subscriber.Email, subscriber.Name, subscriber.Language, SubscriberAttributes.Parse(subscriber.Attributes), Time(subscriber.CreatedAt), Time(subscriber.UpdatedAt)),
-            subscriptions, history, messages, sources, processing);
+            subscriptions, history, messages, sources, processing, tracking);
     }
 
     /// <summary>What the person provided, or null when nothing is held about them.</summary>
@@ -107,9 +119,13 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
 
     private static string Iso(DateTimeOffset? t) => t?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
-    private static string Profiling(string language) => language == "fi"
-        ? "Lupa ei tallenna sinusta seurantatietoja (avauksia tai klikkauksia) eikä muodosta sinusta profiilia."
-        : "Lupa keeps no tracking events (opens or clicks) about you and builds no profile of you.";
+    private static string Profiling(string language, bool tracked) => (language == "fi", tracked) switch
+    {
+        (true, false) => "Lupa ei tallenna sinusta seurantatietoja (avauksia tai klikkauksia) eikä muodosta sinusta profiilia.",
+        (false, false) => "Lupa keeps no tracking events (opens or clicks) about you and builds no profile of you.",
+        (true, true) => "Organisaatio tallentaa viestiensä avaukset ja klikkaukset vastaanottajittain (alla). Voit vastustaa profilointia: silloin ne poistetaan eikä uusia tallenneta.",
+        (false, true) => "The organisation keeps the opens and clicks of its messages per recipient (listed below). You may object to profiling: they are then deleted and no more are kept.",
+    };
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 

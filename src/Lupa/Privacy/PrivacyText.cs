@@ -61,6 +61,8 @@ public sealed class PrivacyText
     public string Subscriptions { get; private init; } = "";
     public string ConsentHistory { get; private init; } = "";
     public string MessagesSent { get; private init; } = "";
+    public string TrackingEvents { get; private init; } = "";
+    public string ColEvent { get; private init; } = "";
     public string NoneYet { get; private init; } = "";
     public string Sources { get; private init; } = "";
     public string Controller { get; private init; } = "";
@@ -156,6 +158,8 @@ public sealed class PrivacyText
         Subscriptions = "Subscriptions, their purposes and legal basis",
         ConsentHistory = "Consent history",
         MessagesSent = "Messages sent to you",
+        TrackingEvents = "Your opens and clicks",
+        ColEvent = "What",
         NoneYet = "None.",
         Sources = "Where the data comes from",
         Controller = "Controller",
@@ -236,6 +240,8 @@ public sealed class PrivacyText
         Subscriptions = "Tilaukset, niiden käyttötarkoitus ja oikeusperuste",
         ConsentHistory = "Suostumushistoria",
         MessagesSent = "Sinulle lähetetyt viestit",
+        TrackingEvents = "Avauksesi ja klikkauksesi",
+        ColEvent = "Mitä",
         NoneYet = "Ei yhtään.",
         Sources = "Mistä tiedot ovat peräisin",
         Controller = "Rekisterinpitäjä",

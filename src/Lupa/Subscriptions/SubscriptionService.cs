@@ -19,6 +19,7 @@ public sealed class SubscriptionService(
     PublicLinks links,
     LinkTokens tokens,
     OutboxSignal outboxSignal,
+    Lupa.Tracking.TrackingBuffer tracking,
     IOptions<LupaOptions> options,
     TimeProvider clock)
 {
@@ -232,6 +233,9 @@ public sealed class SubscriptionService(
         var changed = false;
         foreach (var id in subscriptionIds)
             changed |= await For(orgId).UnsubscribeAsync(id, method, ip, Truncate(userAgent, 512), null, now, ct);
+        // A campaign's own unsubscribe link counts in its report (a number, no person).
+        if (changed && tokens.Read(token, LinkPurpose.UnsubscribeCampaign, out var claims) == LinkProblem.None)
+            tracking.Add(new Lupa.Tracking.TrackingHit(Lupa.Domain.Tracking.TrackingKind.Unsubscribe, claims.Stamp, 0, 0, 0, false, now));
         return (LinkProblem.None, orgId, changed);
     }
 
