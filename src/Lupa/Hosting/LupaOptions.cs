@@ -48,6 +48,9 @@ public sealed class LupaOptions
     /// <summary>Bounces and complaints coming back.</summary>
     public BounceOptions Bounces { get; set; } = new();
 
+    /// <summary>The operator's acceptable use policy: the rates that warn, pause campaigns and suspend sending.</summary>
+    public Lupa.Domain.AcceptableUse.AcceptableUsePolicy AcceptableUse { get; set; } = new();
+
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
     /// (or the mail catcher when no relay is set).
