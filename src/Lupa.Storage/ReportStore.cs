@@ -20,12 +20,24 @@ public sealed record GrowthWeek(long Week, long Confirmations, long Unsubscribes
 /// <summary>Consent records of one method, grants and withdrawals.</summary>
 public sealed record ConsentMethodCount(string Method, long Grants, long Withdrawals);
 
-/// <summary>Grants from one source by one method; <paramref name="Source"/> is null where none was recorded.</summary>
-/// <param name="Method">How consent was recorded (<c>double_opt_in</c>, <c>import</c>, …).</param>
-/// <param name="EvidenceMethod">For imports and API additions with evidence: how consent was given originally (<c>form</c>, <c>paper</c>, …).</param>
-/// <param name="Source">Where: a form's page (without its query), an import's evidence source, or a description.</param>
-/// <param name="Grants">How many grants.</param>
-public sealed record ConsentSourceCount(string Method, string? EvidenceMethod, string? Source, long Grants);
+/// <summary>
+/// Grants from one source by one method. A class Dapper fills by name: SQLite types an aggregate of an
+/// empty result as a blob, which a constructor match would refuse.
+/// </summary>
+public sealed class ConsentSourceCount
+{
+    /// <summary>How consent was recorded (<c>double_opt_in</c>, <c>form</c>, <c>import</c>, or the evidence method given through the API).</summary>
+    public string Method { get; init; } = "";
+
+    /// <summary>For imports: how consent was given originally (<c>form</c>, <c>paper</c>, …).</summary>
+    public string? EvidenceMethod { get; init; }
+
+    /// <summary>Where: a form's page (without its query in reports), an import's evidence source, or a description; null where none was recorded.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>How many grants.</summary>
+    public long Grants { get; init; }
+}
 
 /// <summary>
 /// One organisation's reports: list growth per week and where its consent came from. Bound to the
@@ -92,7 +104,7 @@ public sealed class ReportStore(LupaDatabase db, long orgId)
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<ConsentSourceCount>(
             """
-            SELECT method, evidence_method AS evidencemethod, source, count(*) AS grants FROM consent_records
+            SELECT method, evidence_method, source, count(*) AS grants FROM consent_records
             WHERE org_id = @OrgId AND kind = 'grant' AND (@listId IS NULL OR list_id = @listId)
             GROUP BY method, evidence_method, source ORDER BY count(*) DESC, method LIMIT @limit
             """,

@@ -68,7 +68,7 @@ public sealed class AcceptableUseService(
         {
             var org = await system.GetOrganisationAsync(campaign.OrgId, ct);
             var orgName = org?.Name ?? "the organisation";
-            var what = AdminSentence(stop.Describe());
+            var what = stop.Describe() + ".";
             var result = await _store.StopCampaignAsync(campaign.OrgId, campaign.Id, stop.Measure,
                 $"Paused by the acceptable use policy: {what} Sending of {orgName} is suspended until the operator reviews it.",
                 $"Campaign “{campaign.Name}” (#{campaign.Id}): {what}",
@@ -98,7 +98,7 @@ public sealed class AcceptableUseService(
         if (AcceptableUsePolicy.FirstStop(Policy.Evaluate(figures)) is not { } stop)
             return;
         var orgName = (await system.GetOrganisationAsync(orgId, ct))?.Name ?? "the organisation";
-        var id = await _store.SuspendAsync(orgId, stop.Measure, $"Campaigns of the last {Policy.WindowDays} days together: {AdminSentence(stop.Describe())}",
+        var id = await _store.SuspendAsync(orgId, stop.Measure, $"Campaigns of the last {Policy.WindowDays} days together: {stop.Describe()}.",
             OthersReason(orgName), Now(), ct);
         if (id is not null)
             await SuspendedAsync(id.Value, orgId, stop, ct);
@@ -151,7 +151,4 @@ public sealed class AcceptableUseService(
 
     private static string Details(PolicyFinding f) =>
         JsonSerializer.Serialize(new { measure = f.Measure, count = f.Count, of = f.Of, rate = Math.Round(f.Rate, 6), threshold = f.StopAt });
-
-    // "the complaint rate is …" as a sentence of its own.
-    private static string AdminSentence(string text) => Lupa.Admin.AdminText.Sentence(text);
 }

@@ -320,16 +320,17 @@ public sealed class CampaignSender(
         }
 
         // What was just recorded changed the campaign's rates: the acceptable use policy may stop it now
-        // (at most twice a second, and after the last results). Whoever paused or cancelled it (a person,
-        // the policy, another node), this node then stops claiming and gives back what it holds unsent.
+        // (checked at most twice a second, and after the last results). Whoever paused or cancelled it (a
+        // person, the policy, another node), this node then stops claiming and gives back what it holds unsent.
         private async Task WatchAsync(bool force)
         {
-            if (!force && owner.Now() < _nextWatch)
-                return;
-            _nextWatch = owner.Now() + 500;
             try
             {
-                await owner._acceptableUse.CheckCampaignAsync(campaign.Id, CancellationToken.None);
+                if (force || owner.Now() >= _nextWatch)
+                {
+                    _nextWatch = owner.Now() + 500;
+                    await owner._acceptableUse.CheckCampaignAsync(campaign.Id, CancellationToken.None);
+                }
                 if (await owner._queue.StatusAsync(campaign.Id, CancellationToken.None) != Lupa.Domain.Campaigns.CampaignStatus.Sending)
                     _halted = true;
             }

@@ -45,7 +45,7 @@ public sealed class OrganisationReports(LupaDatabase db, TimeProvider clock)
         var store = new ReportStore(db, orgId);
         var sources = (await store.ConsentSourcesAsync(listId, ct))
             .GroupBy(s => (s.Method, s.EvidenceMethod, Source: TidySource(s.Source)))
-            .Select(g => new ConsentSourceCount(g.Key.Method, g.Key.EvidenceMethod, g.Key.Source, g.Sum(s => s.Grants)))
+            .Select(g => new ConsentSourceCount { Method = g.Key.Method, EvidenceMethod = g.Key.EvidenceMethod, Source = g.Key.Source, Grants = g.Sum(s => s.Grants) })
             .OrderByDescending(s => s.Grants).ThenBy(s => s.Method, StringComparer.Ordinal).ThenBy(s => s.Source, StringComparer.Ordinal)
             .Take(MaxSources).ToList();
         return new ConsentSources(listId, await store.ConsentMethodsAsync(listId, ct), sources);
