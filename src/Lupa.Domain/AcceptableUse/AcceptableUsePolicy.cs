@@ -14,7 +14,14 @@ public static class PolicyMeasures
     /// <summary>People who unsubscribed through a campaign's own link over the messages sent: an unsubscribe spike.</summary>
     public const string UnsubscribeRate = "unsubscribe_rate";
 
-    /// <summary>A measure as people read it.</summary>
+    /// <summary>A measure as a heading, such as "Complaint rate".</summary>
+    public static string Title(string measure)
+    {
+        var name = Name(measure);
+        return name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name[1..];
+    }
+
+    /// <summary>A measure as people read it in a sentence, such as "complaint rate".</summary>
     public static string Name(string measure) => measure switch
     {
         HardBounceRate => "hard-bounce rate",
