@@ -82,10 +82,10 @@ public static class ReportsApi
         var g = api.MapGroup("/reports").WithTags("Reports");
         g.MapGet("/growth", Growth)
             .WithSummary("List growth per week: confirmations, unsubscribes, bounces and complaints. ?weeks=12 (1-260), ?listId=, ?format=json|csv.")
-            .Produces<GrowthDto>(200).Produces(200, contentType: "text/csv");
+            .Produces<GrowthDto>(200).Produces(200, contentType: "text/csv").ProducesProblem(404).ProducesProblem(422);
         g.MapGet("/consent-sources", ConsentSources)
             .WithSummary("Consent records by method and grants by source. ?listId=, ?format=json|csv.")
-            .Produces<ConsentSourcesDto>(200).Produces(200, contentType: "text/csv");
+            .Produces<ConsentSourcesDto>(200).Produces(200, contentType: "text/csv").ProducesProblem(404).ProducesProblem(422);
         api.MapGet("/acceptable-use", Standing).WithTags("Reports")
             .WithSummary("The organisation under the acceptable use policy: whether its sending is suspended and why, and its rates over the window.");
     }
