@@ -200,6 +200,14 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
             new { OrgId, campaignId, state, afterSubscriberId, limit })).AsList();
     }
 
+    /// <summary>Counts one person who unsubscribed through the campaign's own link.</summary>
+    public async Task AddUnsubscribeAsync(long campaignId, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        await tx.Connection.ExecuteAsync("UPDATE campaigns SET unsubscribes = unsubscribes + 1 WHERE org_id = @OrgId AND id = @campaignId", new { OrgId, campaignId }, tx.Transaction);
+        await tx.CommitAsync(ct);
+    }
+
     // ---- sender domains and layout --------------------------------------------------------
 
     /// <summary>Adds a sender domain with its key. False when the domain is already there.</summary>

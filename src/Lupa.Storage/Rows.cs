@@ -268,6 +268,11 @@ public sealed class CampaignRow
     public long HardBounces { get; init; }
     public long SoftBounces { get; init; }
     public long Complaints { get; init; }
+    public long Unsubscribes { get; init; }
+    public long? PolicyStoppedAt { get; init; }
+
+    /// <summary>What the acceptable use policy measures.</summary>
+    public Lupa.Domain.AcceptableUse.SendingFigures Figures() => new(Sent, Failed, HardBounces, Complaints, Unsubscribes);
 
     public long[] ListIdArray() => System.Text.Json.JsonSerializer.Deserialize<long[]>(ListIds) ?? [];
 }

@@ -148,14 +148,9 @@ public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserF
 
     private const string ListExportHeader = Lupa.Lists.ListExport.Header;
 
-    [Fact]
-    public async Task Operator_approves_a_held_import()
+    /// <summary>Imports 40 role addresses at 40 domains with no evidence of consent to the list "news": the check holds it. Returns the import's id.</summary>
+    internal static async Task<long> UploadFirmsAsync(HttpClient api)
     {
-        var org = await fx.Host.CreateOrganisationAsync("tukku");
-        await fx.Host.CreateListAsync(org.ApiKey, new { name = "Tukku News", slug = "news", language = "en", consentWording = "Send me Tukku news." });
-        using var api = fx.Host.Api(org.ApiKey);
-
-        // 40 role addresses at 40 domains, no evidence of consent: the check holds it.
         var csv = new StringBuilder("email,name\n");
         string[] roles = ["info", "sales", "support"];
         for (var i = 0; i < 40; i++)
@@ -169,7 +164,21 @@ public sealed class AdminImportTests(BrowserFixture fx) : IClassFixture<BrowserF
         var posted = await api.PostAsync("/api/v1/imports", form);
         var body = await posted.Content.ReadAsStringAsync();
         Assert.True(posted.StatusCode == System.Net.HttpStatusCode.Accepted, body);
-        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>Waits until the import is held.</summary>
+    internal static async Task WaitUntilHeldAsync(HttpClient api, long id) =>
+        Assert.Equal("held", (await WaitForStatusAsync(api, id, "held", "done", "failed")).GetProperty("status").GetString());
+
+    [Fact]
+    public async Task Operator_approves_a_held_import()
+    {
+        var org = await fx.Host.CreateOrganisationAsync("tukku");
+        await fx.Host.CreateListAsync(org.ApiKey, new { name = "Tukku News", slug = "news", language = "en", consentWording = "Send me Tukku news." });
+        using var api = fx.Host.Api(org.ApiKey);
+
+        var id = await UploadFirmsAsync(api);
         var held = await WaitForStatusAsync(api, id, "held", "done", "failed");
         Assert.Equal("held", held.GetProperty("status").GetString());
         var heldMail = Assert.Single(await fx.Host.WaitForMailAsync(org.OwnerEmail));

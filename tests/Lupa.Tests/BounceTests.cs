@@ -13,10 +13,10 @@ namespace Lupa.Tests;
 
 public sealed partial class BounceTests
 {
-    private const string ComplaintAddress = "fbl@bounces.acme.test";
+    internal const string ComplaintAddress = "fbl@bounces.acme.test";
 
     /// <summary>A relay for the campaigns, Lupa with its bounce listener on a free port, and an organisation with people on its list.</summary>
-    private sealed class Scene(TestRelay relay, LupaTestHost host, int port, CampaignSetup setup) : IAsyncDisposable
+    internal sealed class Scene(TestRelay relay, LupaTestHost host, int port, CampaignSetup setup) : IAsyncDisposable
     {
         public TestRelay Relay => relay;
         public LupaTestHost Host => host;
@@ -32,7 +32,7 @@ public sealed partial class BounceTests
         }
     }
 
-    private static async Task<Scene> SceneAsync(int people, Func<long, ListenerAnswer>? policy = null, Dictionary<string, string?>? extra = null)
+    internal static async Task<Scene> SceneAsync(int people, Func<long, ListenerAnswer>? policy = null, Dictionary<string, string?>? extra = null)
     {
         var relay = await TestRelay.StartAsync(policy: policy);
         var port = TestDatabase.FreePort();
@@ -50,7 +50,7 @@ public sealed partial class BounceTests
     }
 
     // Sends a campaign to the list and returns what the relay took, per recipient.
-    private static async Task<(long Id, Dictionary<string, CaughtMail> Mail)> SendCampaignAsync(HttpClient api, CampaignSetup s, TestRelay relay, long[]? lists = null)
+    internal static async Task<(long Id, Dictionary<string, CaughtMail> Mail)> SendCampaignAsync(HttpClient api, CampaignSetup s, TestRelay relay, long[]? lists = null)
     {
         var before = relay.Messages.Count;
         var id = await CampaignSupport.CreateCampaignAsync(api, CampaignSupport.Campaign(s, lists: lists));
@@ -64,7 +64,7 @@ public sealed partial class BounceTests
     private static string MessageIdOf(CaughtMail mail) => TestRelay.MessageId(mail.Mime).Trim('<', '>');
 
     /// <summary>What Postfix sends back for a failed recipient: an RFC 3464 report with the original's headers.</summary>
-    private static MimeMessage Dsn(CaughtMail original, string status, string reply, string action = "failed")
+    internal static MimeMessage Dsn(CaughtMail original, string status, string reply, string action = "failed")
     {
         var rcpt = original.Recipients.Single();
         var text = $"""
@@ -107,7 +107,7 @@ public sealed partial class BounceTests
     }
 
     /// <summary>A feedback-loop complaint (ARF) about a message, with its copy as the provider keeps it.</summary>
-    private static MimeMessage Arf(CaughtMail original, string feedbackType = "abuse")
+    internal static MimeMessage Arf(CaughtMail original, string feedbackType = "abuse")
     {
         var report = new MimeKit.Multipart("report");
         report.ContentType.Parameters.Add("report-type", "feedback-report");
@@ -129,7 +129,7 @@ public sealed partial class BounceTests
     }
 
     // Delivers a report to the listener with a null sender, as mail systems send bounces.
-    private static async Task DeliverAsync(int port, MimeMessage message, string rcpt)
+    internal static async Task DeliverAsync(int port, MimeMessage message, string rcpt)
     {
         using var smtp = new SmtpClient();
         await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
@@ -401,7 +401,7 @@ public sealed partial class BounceTests
     }
 
     // The operator, signed in to the admin UI.
-    private static async Task<HttpClient> AdminSessionAsync(LupaTestHost host)
+    internal static async Task<HttpClient> AdminSessionAsync(LupaTestHost host)
     {
         var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(host.BaseUrl) };
         var page = await http.GetStringAsync("/admin/login");

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.ViewFeatures;
 namespace Lupa.Admin;
 
 /// <summary>What the admin layout shows in its top navigation.</summary>
-public sealed record AdminNav(string Email, bool IsOperator, string Role, OrganisationRow? Organisation);
+public sealed record AdminNav(string Email, bool IsOperator, string Role, OrganisationRow? Organisation, SuspensionRow? Suspension = null);
 
 /// <summary>The model of the shared status page (not found, forbidden).</summary>
 public sealed record AdminStatus(int StatusCode, string Title, string Message);
@@ -62,7 +62,11 @@ public abstract class AdminPageModel(SystemStore system, TimeProvider clock) : P
         var denied = await AuthorizePageAsync(ct);
         if (NavOrganisation is null && person.OrgId is { } own)
             NavOrganisation = await system.GetOrganisationAsync(own, ct);
-        ViewData["AdminNav"] = new AdminNav(person.Email, IsOperator, person.Role, NavOrganisation);
+        // The organisation's people see on every page why its sending is suspended.
+        var suspension = NavOrganisation is { } navOrg
+            ? await new AcceptableUseStore(HttpContext.RequestServices.GetRequiredService<LupaDatabase>()).OpenAsync(navOrg.Id, ct)
+            : null;
+        ViewData["AdminNav"] = new AdminNav(person.Email, IsOperator, person.Role, NavOrganisation, suspension);
         if (denied is not null)
         {
             context.Result = denied;

@@ -17,6 +17,16 @@ public static class AdminText
         return TextRules.NameProblem(value, maxLength);
     }
 
+    /// <summary>Says why an operator's note to an organisation (several lines allowed) is refused, or null.</summary>
+    public static string? NoteProblem(string note, int maxLength)
+    {
+        if (note.Length > maxLength)
+            return $"The note may be at most {maxLength} characters.";
+        if (note.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            return "The note must not contain control characters.";
+        return null;
+    }
+
     /// <summary>A reason as a sentence: capital first letter, full stop at the end.</summary>
     public static string Sentence(string reason)
     {
@@ -45,6 +55,23 @@ public static class AdminText
     /// policy in front stops it loading anything from the network.
     /// </summary>
     public static string Sandboxed(string html) => SandboxPolicy + html;
+
+    /// <summary>How consent was given or withdrawn, as people read it.</summary>
+    public static string ConsentMethod(string method) => method switch
+    {
+        ConsentMethods.Form => "Form",
+        ConsentMethods.DoubleOptIn => "Double opt-in",
+        ConsentMethods.Api => "API",
+        ConsentMethods.Import => "Import",
+        ConsentMethods.Unsubscribe => "Unsubscribe link",
+        ConsentMethods.PreferenceCentre => "Preference centre",
+        ConsentMethods.Objection => "Objection",
+        ConsentMethods.Complaint => "Complaint",
+        "paper" => "Paper",
+        "phone" => "Phone",
+        "event" => "Event",
+        _ => method,
+    };
 
     /// <summary>A role as people read it.</summary>
     public static string RoleName(string role) => role switch

@@ -6,8 +6,12 @@ using Lupa.Subscriptions;
 namespace Lupa.Api;
 
 /// <summary>What API handlers need, resolved once per request.</summary>
-public sealed class ApiServices(LupaDatabase db, SystemStore system, PublicLinks links, SubscriptionService subscriptions, TimeProvider clock)
+public sealed class ApiServices(LupaDatabase db, SystemStore system, PublicLinks links, SubscriptionService subscriptions,
+    Microsoft.Extensions.Options.IOptions<LupaOptions> options, TimeProvider clock)
 {
+    /// <summary>The operator's acceptable use policy.</summary>
+    public Lupa.Domain.AcceptableUse.AcceptableUsePolicy Policy => options.Value.AcceptableUse;
+
     /// <summary>Public URLs.</summary>
     public PublicLinks Links => links;
 

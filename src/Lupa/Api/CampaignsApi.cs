@@ -12,7 +12,13 @@ public sealed record CampaignDto(
     long Id, string Name, long[] ListIds, string Segment, string? SegmentDescription, string FromName, string FromAddress, string? ReplyTo,
     string Subject, string Preheader, string Body, string BodyFormat, string Status, string? StatusReason,
     DateTimeOffset? ScheduledAt, string? TimeZone, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    CampaignProgressDto Progress, CampaignBouncesDto Bounces);
+    CampaignProgressDto Progress, CampaignBouncesDto Bounces, CampaignPolicyDto AcceptableUse);
+
+/// <summary>
+/// The campaign against the acceptable use policy: <c>level</c> <c>ok</c>, <c>warning</c> or <c>stop</c>,
+/// whether the policy stopped it (and suspended the organisation's sending), and each measure.
+/// </summary>
+public sealed record CampaignPolicyDto(string Level, bool StoppedByPolicy, long Unsubscribes, PolicyFindingDto[] Findings);
 
 /// <summary>What came back: hard and soft bounces (a relay's 5xx answer during the send counts too) and complaints.</summary>
 public sealed record CampaignBouncesDto(long Hard, long Soft, long Complaints);
@@ -102,8 +108,9 @@ public static class CampaignsApi
         g.MapGet("/{id:long}/bounces", Bounces).WithSummary("The campaign's bounces and complaints, newest first; ?kind=hard|soft|complaint.");
     }
 
-    internal static CampaignDto ToDto(CampaignRow c, CampaignProgress p)
+    internal static CampaignDto ToDto(CampaignRow c, CampaignProgress p, Lupa.Domain.AcceptableUse.AcceptableUsePolicy? policy = null)
     {
+        var findings = (policy ?? new()).Evaluate(c.Figures());
         var segment = Segment.Parse(c.Segment);
         long? eta = p.RatePerSecond > 0 ? (long)Math.Ceiling(p.Remaining / p.RatePerSecond) : null;
         return new CampaignDto(c.Id, c.Name, c.ListIdArray(), c.Segment, segment.IsOk && !segment.Value!.IsEmpty ? segment.Value.Describe("en") : null,
@@ -113,14 +120,16 @@ public static class CampaignsApi
             c.StartedAt is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st) : null,
             c.FinishedAt is { } fi ? DateTimeOffset.FromUnixTimeMilliseconds(fi) : null,
             new CampaignProgressDto(p.Total, p.Sent, p.Failed, p.Skipped, p.Remaining, Math.Round(p.RatePerSecond, 1), eta),
-            new CampaignBouncesDto(c.HardBounces, c.SoftBounces, c.Complaints));
+            new CampaignBouncesDto(c.HardBounces, c.SoftBounces, c.Complaints),
+            new CampaignPolicyDto(PolicyFindingDto.LevelName(c.PolicyStoppedAt is not null ? Lupa.Domain.AcceptableUse.PolicyLevel.Stop : Lupa.Domain.AcceptableUse.AcceptableUsePolicy.Worst(findings)),
+                c.PolicyStoppedAt is not null, c.Unsubscribes, findings.Select(PolicyFindingDto.From).ToArray()));
     }
 
     private static async Task<Results<Ok<CampaignDto>, ProblemHttpResult>> Get(long id, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
     {
         var store = c.For(user.OrgId());
         var row = await store.GetAsync(id, ct);
-        return row is null ? ApiBody.NotFound("campaign") : TypedResults.Ok(ToDto(row, await store.ProgressAsync(row, s.Now(), ct)));
+        return row is null ? ApiBody.NotFound("campaign") : TypedResults.Ok(ToDto(row, await store.ProgressAsync(row, s.Now(), ct), s.Policy));
     }
 
     private static async Task<Ok<CampaignDto[]>> GetAll(ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
@@ -128,7 +137,7 @@ public static class CampaignsApi
         var store = c.For(user.OrgId());
         var result = new List<CampaignDto>();
         foreach (var row in await store.ListAsync(ct))
-            result.Add(ToDto(row, await store.ProgressAsync(row, s.Now(), ct)));
+            result.Add(ToDto(row, await store.ProgressAsync(row, s.Now(), ct), s.Policy));
         return TypedResults.Ok(result.ToArray());
     }
 
@@ -171,7 +180,7 @@ public static class CampaignsApi
     private static async Task<CampaignDto> DtoAsync(CampaignStore store, long id, ApiServices s)
     {
         var row = (await store.GetAsync(id))!;
-        return ToDto(row, await store.ProgressAsync(row, s.Now()));
+        return ToDto(row, await store.ProgressAsync(row, s.Now()), s.Policy);
     }
 
     private static async Task<Results<Ok<CampaignCheckDto>, ProblemHttpResult>> Check(long id, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
@@ -300,7 +309,7 @@ public static class CampaignsApi
         var extensions = new Dictionary<string, object?> { ["code"] = r.Code };
         if (r.Problems is not null)
             extensions["problems"] = r.Problems;
-        return TypedResults.Problem(statusCode: r.Status, title: r.Status switch { 404 => "Not found", 409 => "Conflict", _ => "Refused" }, detail: r.Message, extensions: extensions);
+        return TypedResults.Problem(statusCode: r.Status, title: r.Code == CampaignService.SuspendedCode ? "Sending suspended" : r.Status switch { 404 => "Not found", 409 => "Conflict", _ => "Refused" }, detail: r.Message, extensions: extensions);
     }
 
     /// <summary>A 422 naming every field with a problem.</summary>

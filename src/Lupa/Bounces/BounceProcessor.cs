@@ -13,7 +13,8 @@ namespace Lupa.Bounces;
 /// Message-ID, and either is trusted only when its MAC checks out: nobody can make Lupa suppress or
 /// unsubscribe a person by sending a forged report.
 /// </summary>
-public sealed class BounceProcessor(LupaDatabase db, IOptions<LupaOptions> options, TimeProvider clock, ILogger<BounceProcessor> log)
+public sealed class BounceProcessor(
+    LupaDatabase db, Lupa.AcceptableUse.AcceptableUseService acceptableUse, IOptions<LupaOptions> options, TimeProvider clock, ILogger<BounceProcessor> log)
 {
     private readonly BounceRecorder _recorder = new(db, options.Value.Bounces.SoftBounces());
 
@@ -62,6 +63,10 @@ public sealed class BounceProcessor(LupaDatabase db, IOptions<LupaOptions> optio
             new NewBounce(campaignId, subscriberId, kind, report.Status, diagnostic, source, mime, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct);
         log.LogInformation("{Kind} bounce event ({Status}) for campaign {Campaign}, subscriber {Subscriber}, from the {Source}: {Outcome}",
             kind, report.Status, campaignId, subscriberId, source, outcome);
+        // The campaign's rates changed: it may be over a stop threshold now. Should the check fail, the
+        // caller asks for the report again, and the repeat (a duplicate) checks again.
+        if (outcome is BounceOutcome.Recorded or BounceOutcome.Duplicate)
+            await acceptableUse.CheckCampaignAsync(campaignId, ct);
         return outcome;
     }
 

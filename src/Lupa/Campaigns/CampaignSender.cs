@@ -19,6 +19,7 @@ public sealed class CampaignSender(
     LupaDatabase db,
     CampaignMailFactory mails,
     CampaignService campaigns,
+    Lupa.AcceptableUse.AcceptableUseService acceptableUse,
     CampaignSignal signal,
     IOptions<LupaOptions> options,
     TimeProvider clock,
@@ -28,6 +29,7 @@ public sealed class CampaignSender(
     private readonly LupaDatabase _db = db;
     private readonly CampaignMailFactory _mails = mails;
     private readonly CampaignService _campaigns = campaigns;
+    private readonly Lupa.AcceptableUse.AcceptableUseService _acceptableUse = acceptableUse;
     private readonly CampaignOptions _options = options.Value.Campaigns;
     private readonly ILogger _log = log;
 
@@ -128,6 +130,7 @@ public sealed class CampaignSender(
         private HashSet<string> _suppressed = [];
         private long _suppressedAt;
         private long _recorded;
+        private long _nextWatch;
 
         // Recipients this node holds from claim until their result is in the database. Should a lease
         // run out while a send is slow (an overloaded machine), the claimer may be handed the same
@@ -309,9 +312,33 @@ public sealed class CampaignSender(
                 while (batch.Count < 1000 && reader.TryRead(out var r))
                     batch.Add(r);
                 if (batch.Count > 0)
+                {
                     await FlushAsync(batch);
+                    await WatchAsync(force: !more);
+                }
                 if (!more)
                     break;
+            }
+        }
+
+        // What was just recorded changed the campaign's rates: the acceptable use policy may stop it now
+        // (checked at most twice a second, and after the last results). Whoever paused or cancelled it (a
+        // person, the policy, another node), this node then stops claiming and gives back what it holds unsent.
+        private async Task WatchAsync(bool force)
+        {
+            try
+            {
+                if (force || owner.Now() >= _nextWatch)
+                {
+                    _nextWatch = owner.Now() + 500;
+                    await owner._acceptableUse.CheckCampaignAsync(campaign.Id, CancellationToken.None);
+                }
+                if (await owner._queue.StatusAsync(campaign.Id, CancellationToken.None) != Lupa.Domain.Campaigns.CampaignStatus.Sending)
+                    _halted = true;
+            }
+            catch (Exception e)
+            {
+                owner._log.LogWarning(e, "Checking campaign {Campaign} against the acceptable use policy failed; it is checked again after the next results", campaign.Id);
             }
         }
 

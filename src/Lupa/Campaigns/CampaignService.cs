@@ -124,6 +124,8 @@ public sealed class CampaignService(
     public async Task<IReadOnlyList<ComplianceProblem>> CheckAsync(CampaignRow campaign, CancellationToken ct)
     {
         var problems = new List<ComplianceProblem>();
+        if (await new AcceptableUseStore(db).OpenAsync(campaign.OrgId, ct) is { } suspension)
+            problems.Add(new ComplianceProblem(SuspendedCode, SuspendedMessage(suspension)));
         var o = options.Value;
         var orgStore = new OrganisationStore(db, campaign.OrgId);
         var store = For(campaign.OrgId);
@@ -187,6 +189,8 @@ public sealed class CampaignService(
         var allowed = CampaignStatus.After(campaign.Status, CampaignStatus.Action.Start);
         if (!allowed.IsOk)
             return new CampaignRefusal(409, allowed.Code!, allowed.Reason!);
+        if (await SuspendedAsync(orgId, ct) is { } suspended)
+            return suspended;
         var problems = await CheckAsync(campaign, ct);
         if (problems.Count > 0)
             return new CampaignRefusal(422, "compliance", "The compliance check found problems; the campaign was not started.", problems);
@@ -225,6 +229,8 @@ public sealed class CampaignService(
         var allowed = CampaignStatus.After(campaign.Status, CampaignStatus.Action.Schedule);
         if (!allowed.IsOk)
             return new CampaignRefusal(409, allowed.Code!, allowed.Reason!);
+        if (await SuspendedAsync(orgId, ct) is { } suspended)
+            return suspended;
         var when = CampaignStatus.ScheduledTime(at, timeZone);
         if (!when.IsOk)
             return new CampaignRefusal(422, when.Code!, when.Reason!);
@@ -248,6 +254,8 @@ public sealed class CampaignService(
         var next = CampaignStatus.After(campaign.Status, action);
         if (!next.IsOk)
             return new CampaignRefusal(409, next.Code!, next.Reason!);
+        if (action == CampaignStatus.Action.Resume && await SuspendedAsync(orgId, ct) is { } suspended)
+            return suspended;
         var ok = await store.ChangeStatusAsync(id, [campaign.Status], next.Value!, null, false, Now(), ct: ct);
         if (!ok)
             return new CampaignRefusal(409, "campaign_state", "The campaign changed state meanwhile; reload it.");
@@ -255,6 +263,17 @@ public sealed class CampaignService(
             signal.Notify();
         return null;
     }
+
+    /// <summary>The code of the refusal, and of the compliance problem, while the organisation's sending is suspended.</summary>
+    public const string SuspendedCode = "sending_suspended";
+
+    /// <summary>What a person of the organisation reads while its sending is suspended.</summary>
+    public static string SuspendedMessage(SuspensionRow s) =>
+        $"The sending of {s.OrgName} is suspended under the acceptable use policy: {s.Reason} No campaign can start or resume until the operator lifts the suspension.";
+
+    // 403 while the organisation's sending is suspended: nothing in the request can change that.
+    private async Task<CampaignRefusal?> SuspendedAsync(long orgId, CancellationToken ct) =>
+        await new AcceptableUseStore(db).OpenAsync(orgId, ct) is { } s ? new CampaignRefusal(403, SuspendedCode, SuspendedMessage(s)) : null;
 
     /// <summary>The rendered message for a subscriber of the organisation (or a sample person when none is given).</summary>
     public async Task<Outcome<RenderedMessage>> PreviewAsync(CampaignRow campaign, SubscriberRow? subscriber, CancellationToken ct)

@@ -60,6 +60,8 @@ public static class LupaHost
         var options = builder.Configuration.GetSection(LupaOptions.Section).Get<LupaOptions>() ?? new LupaOptions();
         if (options.Privacy.Problem() is { } privacyProblem)
             throw new OptionsValidationException("Lupa:Privacy", typeof(PrivacyOptions), [privacyProblem]);
+        if (options.AcceptableUse.Problem() is { } policyProblem)
+            throw new OptionsValidationException("Lupa:AcceptableUse", typeof(Lupa.Domain.AcceptableUse.AcceptableUsePolicy), [policyProblem]);
 
         var db = OpenDatabase(builder.Configuration);
         db.Migrate();
@@ -81,6 +83,8 @@ public static class LupaHost
         services.AddSingleton<Lupa.Campaigns.CampaignMailFactory>();
         services.AddSingleton<Lupa.Campaigns.CampaignService>();
         services.AddSingleton<Lupa.Bounces.BounceProcessor>();
+        services.AddSingleton<Lupa.AcceptableUse.AcceptableUseService>();
+        services.AddSingleton<Lupa.Reports.OrganisationReports>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<OrganisationService>();
         services.AddSingleton<FormRateLimiter>();
@@ -190,6 +194,7 @@ public static class LupaHost
         SendingApi.Map(api);
         PrivacyRequestsApi.Map(api);
         TrackingApi.Map(api);
+        ReportsApi.Map(api);
         return app;
     }
 

@@ -51,6 +51,9 @@ public sealed class LupaOptions
     /// <summary>Opens and clicks.</summary>
     public TrackingOptions Tracking { get; set; } = new();
 
+    /// <summary>The operator's acceptable use policy: the rates that warn, pause campaigns and suspend sending.</summary>
+    public Lupa.Domain.AcceptableUse.AcceptableUsePolicy AcceptableUse { get; set; } = new();
+
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
     /// (or the mail catcher when no relay is set).

@@ -223,20 +223,27 @@ public sealed class SubscriptionService(
         return (LinkProblem.None, outcome, claims.OrgId, claims.Id);
     }
 
-    /// <summary>Unsubscribes the holder of an unsubscribe link. Returns the link problem, the org and the subscription id.</summary>
-    public async Task<(LinkProblem Problem, long OrgId, bool Changed)> UnsubscribeAsync(string token, string method, string? ip, string? userAgent, CancellationToken ct)
+    /// <summary>
+    /// Unsubscribes the holder of an unsubscribe link. Returns the link problem, the org, whether a
+    /// subscription ended, and for a campaign's link the campaign, whose unsubscribe count it raised.
+    /// </summary>
+    public async Task<(LinkProblem Problem, long OrgId, bool Changed, long? CampaignId)> UnsubscribeAsync(string token, string method, string? ip, string? userAgent, CancellationToken ct)
     {
-        var (problem, orgId, subscriptionIds) = await ReadUnsubscribeAsync(token, ct);
+        var (problem, orgId, subscriptionIds, campaignId) = await ReadLinkAsync(token, ct);
         if (problem != LinkProblem.None)
-            return (problem, 0, false);
+            return (problem, 0, false, null);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var changed = false;
         foreach (var id in subscriptionIds)
             changed |= await For(orgId).UnsubscribeAsync(id, method, ip, Truncate(userAgent, 512), null, now, ct);
-        // A campaign's own unsubscribe link counts in its report (a number, no person).
-        if (changed && tokens.Read(token, LinkPurpose.UnsubscribeCampaign, out var claims) == LinkProblem.None)
-            tracking.Add(new Lupa.Tracking.TrackingHit(Lupa.Domain.Tracking.TrackingKind.Unsubscribe, claims.Stamp, 0, 0, 0, false, now));
-        return (LinkProblem.None, orgId, changed);
+        if (changed && campaignId is { } campaign)
+        {
+            // The acceptable use policy counts a campaign's unsubscribes (a spike says the mail was not
+            // wanted), and the campaign's report counts them by hour (a number, no person).
+            await new CampaignStore(db, orgId).AddUnsubscribeAsync(campaign, ct);
+            tracking.Add(new Lupa.Tracking.TrackingHit(Lupa.Domain.Tracking.TrackingKind.Unsubscribe, campaign, 0, 0, 0, false, now));
+        }
+        return (LinkProblem.None, orgId, changed, changed ? campaignId : null);
     }
 
     /// <summary>
@@ -245,16 +252,22 @@ public sealed class SubscriptionService(
     /// </summary>
     public async Task<(LinkProblem Problem, long OrgId, IReadOnlyList<long> SubscriptionIds)> ReadUnsubscribeAsync(string token, CancellationToken ct)
     {
+        var (problem, orgId, ids, _) = await ReadLinkAsync(token, ct);
+        return (problem, orgId, ids);
+    }
+
+    private async Task<(LinkProblem Problem, long OrgId, IReadOnlyList<long> SubscriptionIds, long? CampaignId)> ReadLinkAsync(string token, CancellationToken ct)
+    {
         if (tokens.Read(token, LinkPurpose.Unsubscribe, out var claims) == LinkProblem.None)
-            return (LinkProblem.None, claims.OrgId, [claims.Id]);
+            return (LinkProblem.None, claims.OrgId, [claims.Id], null);
         var problem = tokens.Read(token, LinkPurpose.UnsubscribeCampaign, out claims);
         if (problem != LinkProblem.None)
-            return (problem, 0, []);
+            return (problem, 0, [], null);
         var campaign = await new CampaignStore(db, claims.OrgId).GetAsync(claims.Stamp, ct);
         var lists = campaign?.ListIdArray() ?? [];
         var subscriptions = await For(claims.OrgId).ListSubscriptionsAsync(claims.Id, ct);
         var ids = subscriptions.Where(s => lists.Contains(s.ListId)).Select(s => s.Id).ToList();
-        return ids.Count == 0 ? (LinkProblem.Forged, 0, []) : (LinkProblem.None, claims.OrgId, ids);
+        return ids.Count == 0 ? (LinkProblem.Forged, 0, [], null) : (LinkProblem.None, claims.OrgId, ids, campaign!.Id);
     }
 
     /// <summary>Reads an unsubscribe or preferences link without acting on it.</summary>

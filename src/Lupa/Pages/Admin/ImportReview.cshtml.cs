@@ -39,7 +39,7 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
     }
 
     /// <summary>Approves or rejects a held import, and tells the organisation's owners.</summary>
-    public async Task<IActionResult> OnPostReviewAsync([FromForm] long id, [FromForm] string? decision, [FromForm] string? note, CancellationToken ct)
+    public async Task<IActionResult> OnPostReviewAsync([FromForm] long id, [FromForm] string? decision, [FromForm] string? note, [FromForm] string? back, CancellationToken ct)
     {
         note = (note ?? "").Trim();
         var job = await _imports.GetAnyAsync(id, ct);
@@ -49,10 +49,8 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
             return NotFoundPage("import");
         if (decision is not ("approve" or "reject"))
             problem = "Choose approve or reject.";
-        else if (note.Length > MaxNoteLength)
-            problem = $"The note may be at most {MaxNoteLength} characters.";
-        else if (note.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-            problem = "The note must not contain control characters.";
+        else if (AdminText.NoteProblem(note, MaxNoteLength) is { } noteProblem)
+            problem = noteProblem;
         else if (job.Status != ImportStatuses.Held || !await _imports.ReviewAsync(id, decision == "approve", note, Person.Email, Now(), ct))
         {
             problem = $"Import #{id} is no longer held (it is {(await _imports.GetAnyAsync(id, ct))?.Status}); someone decided already.";
@@ -75,7 +73,9 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
         text += $"\n\nThe check found: {job.HeldReasons}";
         text += note.Length > 0 ? $"\n\nThe operator's note:\n{note}" : "\n\nThe operator left no note.";
         await subscriptions.NotifyOwnersAsync(job.OrgId, $"Import #{id} {(approve ? "approved" : "rejected")}", text, ct);
-        return LocalRedirect($"/admin/imports?reviewed={id}&approved={(approve ? "true" : "false")}");
+        // The acceptable use dashboard shows the same forms and takes the operator back to itself.
+        var page = back == HeldImportsView.Dashboard ? "/admin/acceptable-use" : "/admin/imports";
+        return LocalRedirect($"{page}?reviewed={id}&approved={(approve ? "true" : "false")}");
     }
 
     private async Task LoadAsync(CancellationToken ct)
@@ -83,4 +83,14 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
         Held = await _imports.ListByStatusAsync(ImportStatuses.Held, ct);
         Organisations = (await SystemData.ListOrganisationsAsync(ct)).ToDictionary(o => o.Id);
     }
+}
+
+/// <summary>The held imports with their decision forms, as the import review page and the acceptable use dashboard show them.</summary>
+/// <param name="Held">The held imports.</param>
+/// <param name="Organisations">Organisations by id.</param>
+/// <param name="Back">Where the review sends the operator after a decision: <see cref="Dashboard"/>, or null for the import review page.</param>
+public sealed record HeldImportsView(IReadOnlyList<ImportJobRow> Held, IReadOnlyDictionary<long, OrganisationRow> Organisations, string? Back)
+{
+    /// <summary>The value of <see cref="Back"/> for the acceptable use dashboard.</summary>
+    public const string Dashboard = "acceptable-use";
 }

@@ -11,6 +11,9 @@ public sealed class IndexModel(SystemStore system, OrganisationService organisat
     /// <summary>Imports held by the purchased-list check, waiting for the operator.</summary>
     public int HeldImports { get; private set; }
 
+    /// <summary>Organisations whose sending is suspended, waiting for the operator.</summary>
+    public int Suspended { get; private set; }
+
     /// <summary>Every organisation.</summary>
     public IReadOnlyList<OrganisationRow> Organisations { get; private set; } = [];
 
@@ -35,7 +38,7 @@ public sealed class IndexModel(SystemStore system, OrganisationService organisat
         if (!IsOperator)
             return OwnOrganisation();
         Organisations = await SystemData.ListOrganisationsAsync(ct);
-        HeldImports = (await new ImportStore(db).ListByStatusAsync(ImportStatuses.Held, ct)).Count;
+        await CountWaitingAsync(ct);
         return Page();
     }
 
@@ -69,8 +72,14 @@ public sealed class IndexModel(SystemStore system, OrganisationService organisat
             }
         }
         Organisations = await SystemData.ListOrganisationsAsync(ct);
-        HeldImports = (await new ImportStore(db).ListByStatusAsync(ImportStatuses.Held, ct)).Count;
+        await CountWaitingAsync(ct);
         return Page();
+    }
+
+    private async Task CountWaitingAsync(CancellationToken ct)
+    {
+        HeldImports = (await new ImportStore(db).ListByStatusAsync(ImportStatuses.Held, ct)).Count;
+        Suspended = (await new AcceptableUseStore(db).ListAsync(open: true, 10_000, ct)).Count;
     }
 
     private IActionResult OwnOrganisation() =>

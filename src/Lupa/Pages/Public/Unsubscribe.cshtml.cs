@@ -14,7 +14,7 @@ namespace Lupa.Pages.Public;
 /// antiforgery token: the signed link is the authority, so antiforgery is off here.
 /// </summary>
 [IgnoreAntiforgeryToken]
-public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLinks links) : PageModel
+public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLinks links, Lupa.AcceptableUse.AcceptableUseService acceptableUse) : PageModel
 {
     public PublicText Text { get; private set; } = PublicText.For("en");
     public bool Invalid { get; private set; }
@@ -68,7 +68,7 @@ public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLi
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken ct)
     {
         var form = Request.HasFormContentType ? await Request.ReadFormAsync(ct) : null;
-        var (problem, _, _) = await subscriptions.UnsubscribeAsync(
+        var (problem, _, _, campaignId) = await subscriptions.UnsubscribeAsync(
             token, ConsentMethods.Unsubscribe, HttpContext.Connection.RemoteIpAddress?.ToString(), Request.Headers.UserAgent, ct);
         if (problem != LinkProblem.None)
         {
@@ -76,6 +76,8 @@ public sealed class UnsubscribeModel(SubscriptionService subscriptions, PublicLi
             Response.StatusCode = 404;
             return Page();
         }
+        if (campaignId is { } campaign)
+            await acceptableUse.CheckCampaignAsync(campaign, ct);
         if (form is null || form["from-page"].ToString() != "1")
             return Content("Unsubscribed.\n", "text/plain; charset=utf-8");
         await LoadAsync(token, ct);

@@ -14,7 +14,8 @@ namespace Lupa.Pages.Admin.Org;
 /// polls <c>?handler=progress</c>), pause, resume and cancel, and the recipients that failed.
 /// Everyone who may see the organisation reads it; owners, admins and marketers act on it.
 /// </summary>
-public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvider clock, CampaignService campaigns) : OrgPageModel(system, db, clock)
+public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvider clock, CampaignService campaigns, Lupa.AcceptableUse.AcceptableUseService acceptableUse)
+    : OrgPageModel(system, db, clock)
 {
     /// <summary>The zones the schedule form offers; the first is the default.</summary>
     public static readonly IReadOnlyList<string> TimeZones =
@@ -81,6 +82,12 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
 
     /// <summary>Failed recipients with their last error.</summary>
     public IReadOnlyList<CampaignRecipientRow> FailedRecipients { get; private set; } = [];
+
+    /// <summary>The campaign's rates against the acceptable use policy.</summary>
+    public IReadOnlyList<Lupa.Domain.AcceptableUse.PolicyFinding> PolicyFindings { get; private set; } = [];
+
+    /// <summary>Messages needed before a rate warns or stops.</summary>
+    public long MinimumVolume => acceptableUse.Policy.MinimumVolume;
 
     /// <summary>What the last action did.</summary>
     public string? Notice { get; private set; }
@@ -206,6 +213,7 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
             return false;
         Campaign = campaign;
         Progress = CampaignProgressView.Of(campaign, await store.ProgressAsync(campaign, Now(), ct));
+        PolicyFindings = acceptableUse.Findings(campaign);
         var lists = (await Store.ListListsAsync(ct)).ToDictionary(l => l.Id, l => l.Name);
         ListNames = campaign.ListIdArray().Select(l => lists.GetValueOrDefault(l, $"list {l} (removed)")).ToList();
         var segment = Segment.Parse(campaign.Segment).Value ?? Segment.Empty;
