@@ -60,6 +60,8 @@ public static class LupaHost
         var options = builder.Configuration.GetSection(LupaOptions.Section).Get<LupaOptions>() ?? new LupaOptions();
         if (options.Privacy.Problem() is { } privacyProblem)
             throw new OptionsValidationException("Lupa:Privacy", typeof(PrivacyOptions), [privacyProblem]);
+        if (options.Webhooks.Problem() is { } webhookProblem)
+            throw new OptionsValidationException("Lupa:Webhooks", typeof(WebhookOptions), [webhookProblem]);
 
         var db = OpenDatabase(builder.Configuration);
         db.Migrate();
@@ -89,6 +91,10 @@ public static class LupaHost
         services.AddSingleton<Lupa.Privacy.PrivacyReports>();
         services.AddSingleton<Lupa.Privacy.ErasureScrubber>();
         services.AddHostedService(sp => sp.GetRequiredService<Lupa.Privacy.ErasureScrubber>());
+        services.AddSingleton<Lupa.Privacy.WebhookSignal>();
+        services.AddSingleton<Lupa.Privacy.DataRecipientService>();
+        if (options.Webhooks.Enabled)
+            services.AddHostedService<Lupa.Privacy.WebhookWorker>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -182,6 +188,7 @@ public static class LupaHost
         CampaignsApi.Map(api);
         SendingApi.Map(api);
         PrivacyRequestsApi.Map(api);
+        PrivacyRecipientsApi.Map(api);
         return app;
     }
 

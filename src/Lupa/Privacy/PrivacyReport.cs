@@ -9,7 +9,10 @@ namespace Lupa.Privacy;
 /// <summary>The answer to an access request (Article 15): every piece of personal data held, and the facts of its processing.</summary>
 public sealed record AccessReport(
     string Organisation, long RequestId, DateTimeOffset GeneratedAt, string Email, ReportPerson? Subscriber, ReportSubscription[] Subscriptions,
-    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing);
+    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing, ReportRecipient[] DataRecipients);
+
+/// <summary>A registered recipient of the data (Article 19): told of every rectification, erasure and restriction.</summary>
+public sealed record ReportRecipient(string Name, string Kind, string Description, DateTimeOffset Since);
 
 /// <summary>The subscriber as stored.</summary>
 public sealed record ReportPerson(string Email, string Name, string Language, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -58,8 +61,10 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
             content.Retention, content.AutomatedDecisions, Profiling(request.Language), content.Rights, content.AuthorityName, content.AuthorityContact, notice?.Version);
         var subscriber = request.SubjectEmail is null ? null : await store.FindSubscriberAsync(request.SubjectEmail, ct);
         var now = clock.GetUtcNow();
+        var recipients = (await new PrivacyRecipientStore(db, org.Id).ListAsync(ct: ct))
+            .Select(r => new ReportRecipient(r.Name, r.Kind, r.Description, Time(r.CreatedAt))).ToArray();
         if (subscriber is null)
-            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing);
+            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing, recipients);
         var lists = (await store.ListListsAsync(ct)).ToDictionary(l => l.Id);
         var subscriptions = (await store.ListSubscriptionsAsync(subscriber.Id, ct)).Select(s => new ReportSubscription(
             s.ListName, lists.GetValueOrDefault(s.ListId)?.Purpose ?? "", LegalBasisText(lists.GetValueOrDefault(s.ListId)?.LegalBasis ?? LegalBases.Consent, request.Language),
@@ -74,7 +79,7 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
             .Select(m => new ReportMessage(m.CampaignName, m.Subject, Time(m.SentAt))).ToArray();
         return new AccessReport(org.Name, request.Id, now, subscriber.Email,
             new ReportPerson(subscriber.Email, subscriber.Name, subscriber.Language, SubscriberAttributes.Parse(subscriber.Attributes), Time(subscriber.CreatedAt), Time(subscriber.UpdatedAt)),
-            subscriptions, history, messages, sources, processing);
+            subscriptions, history, messages, sources, processing, recipients);
     }
 
     /// <summary>What the person provided, or null when nothing is held about them.</summary>
