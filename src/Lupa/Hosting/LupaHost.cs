@@ -93,8 +93,11 @@ public static class LupaHost
         services.AddHostedService(sp => sp.GetRequiredService<Lupa.Privacy.ErasureScrubber>());
         services.AddSingleton<Lupa.Privacy.WebhookSignal>();
         services.AddSingleton<Lupa.Privacy.DataRecipientService>();
+        services.AddSingleton<Lupa.Privacy.BreachNoticeSignal>();
+        services.AddSingleton<Lupa.Privacy.BreachService>();
         if (options.Webhooks.Enabled)
             services.AddHostedService<Lupa.Privacy.WebhookWorker>();
+        services.AddHostedService<Lupa.Privacy.BreachNoticeWorker>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -189,6 +192,7 @@ public static class LupaHost
         SendingApi.Map(api);
         PrivacyRequestsApi.Map(api);
         PrivacyRecipientsApi.Map(api);
+        BreachesApi.Map(api);
         return app;
     }
 
