@@ -224,6 +224,37 @@ public sealed class PrivacyRecipientTests
     }
 
     [Fact]
+    public async Task After_an_erasure_the_person_is_nowhere_in_the_database_files_though_webhooks_and_a_breach_notice_named_them()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await LupaTestHost.StartAsync(Settings);
+        var (api, orgId, subscriberId) = await OrganisationWithMaijaAsync(host);
+        using var apiClient = api;
+        var (recipientId, _) = await RegisterAsync(api, "Acme CRM", receiver.Url);
+        await JsonAsync(await api.PatchAsync($"/api/v1/subscribers/{subscriberId}", LupaTestHost.Json(new { name = "Maija Kuopiovaara" })), HttpStatusCode.OK);
+        Assert.Single(await receiver.WaitForAsync(1));
+        var breach = await JsonAsync(await api.PostAsync("/api/v1/privacy/breaches", LupaTestHost.Json(new { title = "Backup exposed", nature = "A backup was readable." })), HttpStatusCode.Created);
+        var notice = await JsonAsync(await api.PostAsync($"/api/v1/privacy/breaches/{breach.GetProperty("id").GetInt64()}/notices", LupaTestHost.Json(new
+        {
+            audience = "all", messageFi = "Varmuuskopio oli luettavissa.", messageEn = "A backup was readable.",
+        })), HttpStatusCode.Accepted);
+        Assert.Equal(1, notice.GetProperty("total").GetInt64());
+        Assert.Single(await host.WaitForMailAsync(Maija));
+        Assert.NotEmpty(await PrivacyRightsTests.FilesContainingAsync(host, Maija, "Kuopiovaara"));
+
+        var erasure = await JsonAsync(await api.PostAsync("/api/v1/privacy/requests", LupaTestHost.Json(new { type = "erasure", email = Maija })), HttpStatusCode.Created);
+        await JsonAsync(await api.PostAsync($"/api/v1/privacy/requests/{erasure.GetProperty("id").GetInt64()}/fulfil", null), HttpStatusCode.OK);
+        Assert.Equal(2, (await receiver.WaitForAsync(2)).Count);
+        await using (var c = await host.Db.OpenAsync())
+        {
+            Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM breach_notice_recipients WHERE org_id = @orgId", new { orgId }));
+            Assert.Equal("subject.erased", await c.ExecuteScalarAsync<string>("SELECT event_type FROM webhook_deliveries WHERE recipient_id = @recipientId", new { recipientId }));
+        }
+        Assert.True(await host.App.Services.GetRequiredService<Lupa.Privacy.ErasureScrubber>().ScrubAsync());
+        Assert.Empty(await PrivacyRightsTests.FilesContainingAsync(host, Maija, "Kuopiovaara"));
+    }
+
+    [Fact]
     public async Task A_preference_centre_rectification_is_told_and_a_delivery_waiting_survives_a_restart()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
