@@ -377,4 +377,55 @@ public sealed class BreachTests
         await ProblemAsync(await otherApi.GetAsync(location + "/recipients"), HttpStatusCode.NotFound);
         await ProblemAsync(await api.GetAsync($"/api/v1/privacy/breaches/{breach}/notices/999999"), HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task The_admin_pages_are_for_the_privacy_officer_who_uploads_a_file_of_addresses_and_a_bad_form_answers_422()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        var (api, _, orgId) = await PeopleAsync(host);
+        using var apiClient = api;
+        var store = new Lupa.Storage.OrganisationStore(host.Db, orgId);
+        Assert.True(await store.AddPersonAsync(new Lupa.Storage.PersonToCreate("dpo@acme.test", "Dpo", "privacy_officer", Lupa.Security.Passwords.Hash("dpo-password-1")), 0));
+        Assert.True(await store.AddPersonAsync(new Lupa.Storage.PersonToCreate("ads@acme.test", "Ads", "marketer", Lupa.Security.Passwords.Hash("ads-password-1")), 0));
+        using (var marketer = new Session(host))
+        {
+            await marketer.LoginAsync("ads@acme.test", "ads-password-1");
+            Assert.Equal(HttpStatusCode.Forbidden, (await marketer.GetAsync("/admin/o/acme/breaches")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await marketer.GetAsync("/admin/o/acme/privacy-recipients")).StatusCode);
+        }
+        using var officer = new Session(host);
+        await officer.LoginAsync("dpo@acme.test", "dpo-password-1");
+        var refused = await officer.PostFormAsync("/admin/o/acme/breaches", "/admin/o/acme/breaches", ("Title", ""), ("Nature", "x"), ("DiscoveredAt", "2026-01-01T10:00"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("Title is required", await refused.Content.ReadAsStringAsync());
+        var registered = await officer.PostFormAsync("/admin/o/acme/breaches", "/admin/o/acme/breaches",
+            ("Title", "Stolen laptop"), ("Nature", "A laptop with the customer list was stolen."), ("DiscoveredAt", "2026-01-01T10:00"), ("SubjectsApprox", ""));
+        Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
+        var breachPath = registered.Headers.Location!.OriginalString.Split('?')[0];
+        var page = await officer.GetPageAsync(breachPath);
+        Assert.Contains("Loukkaus havaittiin: 2026-01-01 10:00 (Europe/Helsinki)", page);
+
+        // A file of addresses uploaded on the breach page.
+        var sent = await officer.PostFileAsync(breachPath, breachPath + "?handler=notify", "affected.txt", Encoding.UTF8.GetBytes("aino@example.fi\nlaptop.owner@example.com,en\n"),
+            ("Audience", "addresses"), ("Language", "fi"), ("MessageFi", FiMessage), ("MessageEn", EnMessage));
+        Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        var noticePage = sent.Headers.Location!.OriginalString;
+        Assert.Matches(@"/admin/o/acme/breaches/\d+/notices/\d+$", noticePage);
+        Assert.StartsWith("Important notice", MailText.Parse(Assert.Single(await host.WaitForMailAsync("laptop.owner@example.com"))).Subject);
+        Assert.Contains("laptop.owner@example.com", await officer.GetPageAsync(noticePage));
+        var progress = JsonDocument.Parse(await officer.GetPageAsync(noticePage + "?handler=progress")).RootElement;
+        Assert.Equal(2, progress.GetProperty("recipients").GetInt64());
+
+        // A bad line refuses the whole upload, on the page.
+        var bad = await officer.PostFileAsync(breachPath, breachPath + "?handler=notify", "affected.txt", Encoding.UTF8.GetBytes("aino@example.fi\nnot an address\n"),
+            ("Audience", "addresses"), ("Language", "fi"), ("MessageFi", FiMessage), ("MessageEn", EnMessage));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Contains("line 2", await bad.Content.ReadAsStringAsync());
+
+        // The API is described in the OpenAPI document.
+        using var web = host.Client();
+        var doc = JsonDocument.Parse(await web.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths");
+        Assert.True(doc.TryGetProperty("/api/v1/privacy/recipients/{id}/deliveries", out _));
+        Assert.True(doc.TryGetProperty("/api/v1/privacy/breaches/{id}/notices/{noticeId}/recipients", out _));
+    }
 }

@@ -109,13 +109,16 @@ public sealed class BreachModel(SystemStore system, LupaDatabase db, TimeProvide
     /// <summary>Sends the notice and opens its progress.</summary>
     public async Task<IActionResult> OnPostNotifyAsync(long id, [FromForm] NoticeForm notice, IFormFile? file, CancellationToken ct)
     {
-        var lines = (notice.Addresses ?? "").Split('\n').ToList();
+        // The file's lines first (so a problem's line number is the file's), then any typed ones.
+        var lines = new List<string>();
         if (file is { Length: > 0 })
         {
             using var reader = new StreamReader(file.OpenReadStream(), detectEncodingFromByteOrderMarks: true);
             while (await reader.ReadLineAsync(ct) is { } line)
                 lines.Add(line);
         }
+        if (!string.IsNullOrWhiteSpace(notice.Addresses))
+            lines.AddRange(notice.Addresses.Split('\n'));
         string? segment = null;
         if (notice.Audience == BreachAudiences.Segment)
             segment = new SegmentForm { Match = notice.Match ?? "all", Rows = notice.Rows ?? [] }.ToJson().Json is { Length: > 0 } json ? json : "";
