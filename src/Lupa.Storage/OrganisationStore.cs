@@ -460,13 +460,19 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         }, now);
     }
 
-    /// <summary>Changes a subscriber's name and language (rectification from the preference centre or API).</summary>
-    public async Task<bool> UpdateSubscriberAsync(long subscriberId, string name, string language, long now, CancellationToken ct = default)
+    /// <summary>
+    /// Changes a subscriber's name and language (rectification from the preference centre or API); <paramref name="notify"/>
+    /// (the registered recipients' deliveries, Article 19) is queued with the change.
+    /// </summary>
+    public async Task<bool> UpdateSubscriberAsync(long subscriberId, string name, string language, long now, CancellationToken ct = default,
+        IReadOnlyList<NewWebhookDelivery>? notify = null)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         var n = await tx.Connection.ExecuteAsync(
             "UPDATE subscribers SET name = @name, language = @language, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId",
             new { OrgId, subscriberId, name, language, now }, tx.Transaction);
+        if (n > 0)
+            await PrivacyRecipientStore.InsertDeliveriesAsync(tx, OrgId, notify, now);
         await tx.CommitAsync(ct);
         return n > 0;
     }
@@ -476,9 +482,11 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     /// <summary>
     /// Restricts (Article 18) or lifts the restriction: a restricted person is kept but left out of every send,
     /// segment, export and import update. Lifting queues <paramref name="liftedMail"/> (the person is told, 18(3))
-    /// in the same transaction. False when nothing changed (no such subscriber, or already in that state).
+    /// in the same transaction, as is <paramref name="notify"/> (the registered recipients' deliveries, Article 19). False
+    /// when nothing changed (no such subscriber, or already in that state).
     /// </summary>
-    public async Task<bool> SetRestrictedAsync(long subscriberId, bool restricted, Func<SubscriberRow, OutboxMessage>? liftedMail, long now, CancellationToken ct = default)
+    public async Task<bool> SetRestrictedAsync(long subscriberId, bool restricted, Func<SubscriberRow, OutboxMessage>? liftedMail, long now, CancellationToken ct = default,
+        IReadOnlyList<NewWebhookDelivery>? notify = null)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         var row = await tx.Connection.QuerySingleOrDefaultAsync<SubscriberRow>(
@@ -490,6 +498,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             return false;
         if (!restricted && liftedMail is not null)
             await EnqueueAsync(tx, liftedMail(row), now);
+        await PrivacyRecipientStore.InsertDeliveriesAsync(tx, OrgId, notify, now);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -557,13 +566,19 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         return n > 0;
     }
 
-    /// <summary>Rectification (Article 16): sets name, language and attributes (as a JSON object) together.</summary>
-    public async Task<bool> RectifyAsync(long subscriberId, string name, string language, string attributes, long now, CancellationToken ct = default)
+    /// <summary>
+    /// Rectification (Article 16): sets name, language and attributes (as a JSON object) together; <paramref name="notify"/>
+    /// (the registered recipients' deliveries, Article 19) is queued with the change.
+    /// </summary>
+    public async Task<bool> RectifyAsync(long subscriberId, string name, string language, string attributes, long now, CancellationToken ct = default,
+        IReadOnlyList<NewWebhookDelivery>? notify = null)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         var n = await tx.Connection.ExecuteAsync(
             "UPDATE subscribers SET name = @name, language = @language, attributes = @attributes, updated_at = @now WHERE org_id = @OrgId AND id = @subscriberId",
             new { OrgId, subscriberId, name, language, attributes, now }, tx.Transaction);
+        if (n > 0)
+            await PrivacyRecipientStore.InsertDeliveriesAsync(tx, OrgId, notify, now);
         await tx.CommitAsync(ct);
         return n > 0;
     }

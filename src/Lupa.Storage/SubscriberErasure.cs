@@ -6,7 +6,7 @@ namespace Lupa.Storage;
 /// <summary>How many rows an erasure removed or blanked, per place (no address, so it may be logged and audited).</summary>
 public sealed record ErasureCounts(
     int Subscribers, int Subscriptions, int ConsentRecords, int CampaignRecipients, int Outbox, int CaughtMessages,
-    int ImportReportChunks, int PrivacyRequests);
+    int ImportReportChunks, int PrivacyRequests, int WebhookDeliveries = 0, int BreachNoticeRecipients = 0);
 
 /// <summary>
 /// Erasure (GDPR Article 17) at the storage layer: removes one person of one organisation from every table that can
@@ -32,17 +32,22 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
     /// <summary>
     /// Every table that can hold a subscriber's personal data, in the order an erasure empties them. The scrub rewrites
     /// these. <c>bounce_events</c> carries the subscriber and the raw report, which names the address;
-    /// <c>tracking_events</c> the person's individual opens and clicks.
+    /// <c>tracking_events</c> the person's individual opens and clicks, <c>webhook_deliveries</c> the bodies sent to the registered recipients (a rectification names the person), and
+    /// <c>breach_notice_recipients</c> the people a breach notice went to.
     /// </summary>
     public static readonly IReadOnlyList<string> PersonalTables =
-        ["bounce_events", "tracking_events", "campaign_recipients", "consent_records", "subscriptions", "subscribers", "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
+        ["bounce_events", "tracking_events", "campaign_recipients", "consent_records", "subscriptions", "subscribers", "webhook_deliveries", "breach_notice_recipients",
+         "caught_messages", "outbox", "import_report_chunks", "privacy_requests"];
 
     /// <summary>
     /// Erases the person with this normalised address. <paramref name="addressHash"/> is the keyed hash
     /// (<c>SuppressionKey.For</c>) that replaces the address on the suppression list and on their privacy requests.
     /// Every privacy request of theirs keeps no address and no words of theirs afterwards (the details are blanked).
+    /// The webhook deliveries about them (whose bodies may name them) go, and <paramref name="notify"/>, the erasure's own
+    /// deliveries to the registered recipients (Article 19; they carry no address), are queued in the same transaction.
     /// </summary>
-    public async Task<ErasureCounts> EraseAsync(string email, string addressHash, long now, CancellationToken ct = default)
+    public async Task<ErasureCounts> EraseAsync(string email, string addressHash, long now, CancellationToken ct = default,
+        IReadOnlyList<NewWebhookDelivery>? notify = null)
     {
         var lower = email.ToLowerInvariant();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -60,6 +65,15 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
             await c.ExecuteAsync("DELETE FROM bounce_events WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
             await TrackingStore.DeletePersonEventsAsync(tx, OrgId, id);
         }
+        // Before the outbox: a breach notice being queued holds its person's row until it commits, and its mail is
+        // then in the outbox when the outbox is emptied below.
+        var noticeRecipients = await c.ExecuteAsync(
+            $"DELETE FROM breach_notice_recipients WHERE org_id = @OrgId AND (lower(email) = @lower OR subscriber_id {db.InIds("ids")})",
+            new { OrgId, lower, ids = db.IdsValue(ids) }, t);
+        var theirDeliveries = $"SELECT id FROM webhook_deliveries WHERE org_id = @OrgId AND (subject_hash = @addressHash OR subscriber_id {db.InIds("ids")})";
+        await c.ExecuteAsync($"DELETE FROM webhook_attempts WHERE delivery_id IN ({theirDeliveries})", new { OrgId, addressHash, ids = db.IdsValue(ids) }, t);
+        var deliveries = await c.ExecuteAsync($"DELETE FROM webhook_deliveries WHERE id IN ({theirDeliveries})", new { OrgId, addressHash, ids = db.IdsValue(ids) }, t);
+        await PrivacyRecipientStore.InsertDeliveriesAsync(tx, OrgId, notify, now);
         // The mail catcher is above organisations: leave what another organisation sent to the same address.
         var caught = await c.ExecuteAsync(
             """
@@ -77,7 +91,7 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
             ON CONFLICT (org_id, address_hash, list_id) DO NOTHING
             """, new { OrgId, addressHash, now }, t);
         await tx.CommitAsync(ct);
-        return new ErasureCounts(subscribers, subscriptions, consents, recipients, outbox, caught, chunks, requests);
+        return new ErasureCounts(subscribers, subscriptions, consents, recipients, outbox, caught, chunks, requests, deliveries, noticeRecipients);
     }
 
     // Import reports are CSV text in chunks; every mention of the address becomes "[erased]", the row and its outcome stay.

@@ -95,14 +95,15 @@ public sealed class LupaTestHost : IAsyncDisposable
     public SystemStore Store => App.Services.GetRequiredService<SystemStore>();
 
     /// <summary>Starts Lupa on a fresh database.</summary>
-    public static async Task<LupaTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<LupaTestHost> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
         var (cs, drop) = await TestDatabase.CreateAsync();
-        return await StartOnAsync(cs, drop, ownsDatabase: true, settings);
+        return await StartOnAsync(cs, drop, ownsDatabase: true, settings, clock: clock);
     }
 
     /// <summary>Starts Lupa on an existing database (for restart tests).</summary>
-    public static async Task<LupaTestHost> StartOnAsync(string connectionString, Func<Task> drop, bool ownsDatabase, IDictionary<string, string?>? settings = null, int? httpPort = null, int? catcherPort = null)
+    public static async Task<LupaTestHost> StartOnAsync(string connectionString, Func<Task> drop, bool ownsDatabase, IDictionary<string, string?>? settings = null, int? httpPort = null, int? catcherPort = null,
+        TimeProvider? clock = null)
     {
         var port = httpPort ?? TestDatabase.FreePort();
         var catcher = catcherPort ?? TestDatabase.FreePort();
@@ -123,6 +124,9 @@ public sealed class LupaTestHost : IAsyncDisposable
                 config[k] = v;
         }
         var builder = LupaHost.CreateBuilder([], config);
+        // The host's clock (a FakeClock in tests of deadlines); LupaHost adds the system clock only when none is there.
+        if (clock is not null)
+            builder.Services.AddSingleton(clock);
         var app = await LupaHost.BuildAsync(builder, TextWriter.Null);
         await app.StartAsync();
         return new LupaTestHost(app, connectionString, drop, ownsDatabase, port, catcher);

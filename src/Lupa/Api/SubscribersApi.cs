@@ -204,7 +204,8 @@ public static class SubscribersApi
         return existed ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/subscribers/{subscriberId}", dto);
     }
 
-    private static async Task<Results<Ok<SubscriberDto>, ProblemHttpResult>> Change(long id, HttpContext http, ClaimsPrincipal user, ApiServices s, CancellationToken ct)
+    private static async Task<Results<Ok<SubscriberDto>, ProblemHttpResult>> Change(long id, HttpContext http, ClaimsPrincipal user, ApiServices s,
+        Lupa.Privacy.PrivacyRequestService privacy, CancellationToken ct)
     {
         var store = s.Store(user);
         var row = await store.GetSubscriberAsync(id, ct);
@@ -219,7 +220,7 @@ public static class SubscribersApi
         var language = input.Language ?? row.Language;
         if (!Languages.IsSupported(language))
             return ApiBody.Invalid("language", "must be 'fi' or 'en'");
-        await store.UpdateSubscriberAsync(id, name, language, s.Now(), ct);
+        await privacy.RectifySubscriberAsync(user.OrgId(), row, name, language, user.Actor(), ct);
         return TypedResults.Ok(await ToDtoAsync(store, (await store.GetSubscriberAsync(id, ct))!, ct));
     }
 

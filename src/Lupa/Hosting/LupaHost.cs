@@ -62,6 +62,8 @@ public static class LupaHost
             throw new OptionsValidationException("Lupa:Privacy", typeof(PrivacyOptions), [privacyProblem]);
         if (options.AcceptableUse.Problem() is { } policyProblem)
             throw new OptionsValidationException("Lupa:AcceptableUse", typeof(Lupa.Domain.AcceptableUse.AcceptableUsePolicy), [policyProblem]);
+        if (options.Webhooks.Problem() is { } webhookProblem)
+            throw new OptionsValidationException("Lupa:Webhooks", typeof(WebhookOptions), [webhookProblem]);
 
         var db = OpenDatabase(builder.Configuration);
         db.Migrate();
@@ -98,6 +100,13 @@ public static class LupaHost
         services.AddSingleton<Lupa.Privacy.PrivacyReports>();
         services.AddSingleton<Lupa.Privacy.ErasureScrubber>();
         services.AddHostedService(sp => sp.GetRequiredService<Lupa.Privacy.ErasureScrubber>());
+        services.AddSingleton<Lupa.Privacy.WebhookSignal>();
+        services.AddSingleton<Lupa.Privacy.DataRecipientService>();
+        services.AddSingleton<Lupa.Privacy.BreachNoticeSignal>();
+        services.AddSingleton<Lupa.Privacy.BreachService>();
+        if (options.Webhooks.Enabled)
+            services.AddHostedService<Lupa.Privacy.WebhookWorker>();
+        services.AddHostedService<Lupa.Privacy.BreachNoticeWorker>();
         services.AddSingleton(sp => new SystemStore(sp.GetRequiredService<LupaDatabase>()));
         // A graceful stop lets campaign and outbox sends in flight finish and be recorded.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
@@ -195,6 +204,8 @@ public static class LupaHost
         PrivacyRequestsApi.Map(api);
         TrackingApi.Map(api);
         ReportsApi.Map(api);
+        PrivacyRecipientsApi.Map(api);
+        BreachesApi.Map(api);
         return app;
     }
 

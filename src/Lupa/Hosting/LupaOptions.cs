@@ -45,6 +45,9 @@ public sealed class LupaOptions
 
     /// <summary>Data-subject requests: deadlines, links, the daily summary.</summary>
     public PrivacyOptions Privacy { get; set; } = new();
+
+    /// <summary>Webhooks to the registered recipients (Article 19).</summary>
+    public WebhookOptions Webhooks { get; set; } = new();
     /// <summary>Bounces and complaints coming back.</summary>
     public BounceOptions Bounces { get; set; } = new();
 

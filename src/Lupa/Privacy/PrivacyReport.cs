@@ -9,7 +9,7 @@ namespace Lupa.Privacy;
 /// <summary>The answer to an access request (Article 15): every piece of personal data held, and the facts of its processing.</summary>
 public sealed record AccessReport(
     string Organisation, long RequestId, DateTimeOffset GeneratedAt, string Email, ReportPerson? Subscriber, ReportSubscription[] Subscriptions,
-    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing, ReportTrackingEvent[] Tracking);
+    ReportConsent[] ConsentHistory, ReportMessage[] MessagesSent, string[] Sources, ReportProcessing Processing, ReportTrackingEvent[] Tracking, ReportRecipient[] DataRecipients);
 
 /// <summary>One open or click kept with the person (only where the organisation keeps individual events).</summary>
 /// <param name="Campaign">The campaign's name.</param>
@@ -18,6 +18,10 @@ public sealed record AccessReport(
 /// <param name="Machine">Whether it looked made by a machine (a mail provider's image proxy, a link scanner).</param>
 /// <param name="At">When.</param>
 public sealed record ReportTrackingEvent(string Campaign, string Kind, string? Url, bool Machine, DateTimeOffset At);
+
+
+/// <summary>A registered recipient of the data (Article 19): told of every rectification, erasure and restriction.</summary>
+public sealed record ReportRecipient(string Name, string Kind, string Description, DateTimeOffset Since);
 
 /// <summary>The subscriber as stored.</summary>
 public sealed record ReportPerson(string Email, string Name, string Language, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -66,8 +70,10 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
             content.Retention, content.AutomatedDecisions, Profiling(request.Language, false), content.Rights, content.AuthorityName, content.AuthorityContact, notice?.Version);
         var subscriber = request.SubjectEmail is null ? null : await store.FindSubscriberAsync(request.SubjectEmail, ct);
         var now = clock.GetUtcNow();
+        var recipients = (await new PrivacyRecipientStore(db, org.Id).ListAsync(ct: ct))
+            .Select(r => new ReportRecipient(r.Name, r.Kind, r.Description, Time(r.CreatedAt))).ToArray();
         if (subscriber is null)
-            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing, []);
+            return new AccessReport(org.Name, request.Id, now, request.SubjectEmail ?? "", null, [], [], [], [], processing, [], recipients);
         var lists = (await store.ListListsAsync(ct)).ToDictionary(l => l.Id);
         var subscriptions = (await store.ListSubscriptionsAsync(subscriber.Id, ct)).Select(s => new ReportSubscription(
             s.ListName, lists.GetValueOrDefault(s.ListId)?.Purpose ?? "", LegalBasisText(lists.GetValueOrDefault(s.ListId)?.LegalBasis ?? LegalBases.Consent, request.Language),
@@ -86,7 +92,7 @@ public sealed class PrivacyReports(LupaDatabase db, TimeProvider clock)
             processing = processing with { Profiling = Profiling(request.Language, true) };
         return new AccessReport(org.Name, request.Id, now, subscriber.Email,
             new ReportPerson(subscriber.Email, subscriber.Name, subscriber.Language, SubscriberAttributes.Parse(subscriber.Attributes), Time(subscriber.CreatedAt), Time(subscriber.UpdatedAt)),
-            subscriptions, history, messages, sources, processing, tracking);
+            subscriptions, history, messages, sources, processing, tracking, recipients);
     }
 
     /// <summary>What the person provided, or null when nothing is held about them.</summary>

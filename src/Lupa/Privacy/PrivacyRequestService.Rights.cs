@@ -43,8 +43,10 @@ public sealed partial class PrivacyRequestService
                     break;
                 }
                 var hash = SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(row.SubjectEmail).Value!);
-                var counts = await new SubscriberErasure(db, org.Id).EraseAsync(row.SubjectEmail, hash, Now(), ct);
+                var erased = await recipients.PrepareAsync(org.Id, RecipientEvents.Erased, new EventSubject(subscriber?.Id, row.SubjectEmail), new { suppressed = true }, ct);
+                var counts = await new SubscriberErasure(db, org.Id).EraseAsync(row.SubjectEmail, hash, Now(), ct, erased);
                 scrubber.Request();
+                recipients.Wake();
                 facts = counts;
                 outcome = counts.Subscribers > 0
                     ? "Erased: the person was removed from subscribers, subscriptions, consent records, campaign recipients, the outbox, the mail catcher and import reports; only a keyed hash of the address stays on the suppression list, and the request keeps no address."
@@ -56,7 +58,9 @@ public sealed partial class PrivacyRequestService
                     outcome = "Lupa holds no data about this address; nothing to restrict.";
                     break;
                 }
-                await store.SetRestrictedAsync(subscriber.Id, true, null, Now(), ct);
+                if (await store.SetRestrictedAsync(subscriber.Id, true, null, Now(), ct,
+                        await recipients.PrepareAsync(org.Id, RecipientEvents.Restricted, new EventSubject(subscriber.Id, subscriber.Email), new { restricted = true }, ct)))
+                    recipients.Wake();
                 outcome = "Restricted: the person is kept but left out of every send, segment, export and import update until the restriction is lifted (POST /api/v1/subscribers/{id}/unrestrict tells them).";
                 break;
             case PrivacyRequestTypes.Objection when row.ObjectionScope == ObjectionScopes.Profiling:
@@ -96,7 +100,8 @@ public sealed partial class PrivacyRequestService
         return await ApplyAsync(org.Id, row, change, null, actor, "fulfil", facts, ct);
     }
 
-    // Applies a correction; the answer names the fields changed (never their values: the audit trail keeps no personal data).
+    // Applies a correction and tells the registered recipients the new values; the answer names the fields changed
+    // (never their values: the audit trail keeps no personal data).
     private async Task<Outcome<IReadOnlyList<string>>> RectifyAsync(OrganisationStore store, SubscriberRow s, Correction c, CancellationToken ct)
     {
         var name = c.Name?.Trim() ?? s.Name;
@@ -107,6 +112,7 @@ public sealed partial class PrivacyRequestService
             return Outcome<IReadOnlyList<string>>.Fail("language", "must be 'fi' or 'en'");
         var attributes = SubscriberAttributes.Parse(s.Attributes);
         var changed = new List<string>();
+        var newAttributes = new SortedDictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (key, value) in c.Attributes ?? new Dictionary<string, string?>())
         {
             if (!SegmentFields.IsAttributeKey(key))
@@ -114,12 +120,16 @@ public sealed partial class PrivacyRequestService
             if (string.IsNullOrEmpty(value))
             {
                 if (attributes.Remove(key))
+                {
                     changed.Add("attributes." + key);
+                    newAttributes[key] = null;
+                }
             }
             else if (!attributes.TryGetValue(key, out var old) || old != value)
             {
                 attributes[key] = value;
                 changed.Add("attributes." + key);
+                newAttributes[key] = value;
             }
         }
         if (name != s.Name)
@@ -127,8 +137,51 @@ public sealed partial class PrivacyRequestService
         if (language != s.Language)
             changed.Insert(name != s.Name ? 1 : 0, "language");
         if (changed.Count > 0)
-            await store.RectifyAsync(s.Id, name, language, JsonSerializer.Serialize(attributes), Now(), ct);
+        {
+            var notify = await recipients.PrepareAsync(store.OrgId, RecipientEvents.Rectified, new EventSubject(s.Id, s.Email),
+                RectifiedData(name != s.Name ? name : null, language != s.Language ? language : null, newAttributes.Count > 0 ? newAttributes : null), ct);
+            await store.RectifyAsync(s.Id, name, language, JsonSerializer.Serialize(attributes), Now(), ct, notify);
+            recipients.Wake();
+        }
         return Outcome<IReadOnlyList<string>>.Ok(changed);
+    }
+
+    // What a subject.rectified event carries: the new values of the fields that changed (an attribute removed is null).
+    private static object RectifiedData(string? name, string? language, IReadOnlyDictionary<string, string?>? attributes)
+    {
+        var changed = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        if (name is not null)
+            changed["name"] = name;
+        if (language is not null)
+            changed["language"] = language;
+        if (attributes is not null)
+            changed["attributes"] = attributes;
+        return new { changed };
+    }
+
+    /// <summary>
+    /// Rectifies a subscriber's name and language from the preference centre or the API (Article 16): stored, written to
+    /// the audit trail (the names of the fields changed) and told to the registered recipients (Article 19). Nothing
+    /// happens when nothing differs. Returns the fields changed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RectifySubscriberAsync(long orgId, SubscriberRow s, string name, string language, string actor, CancellationToken ct)
+    {
+        var changed = new List<string>();
+        if (name != s.Name)
+            changed.Add("name");
+        if (language != s.Language)
+            changed.Add("language");
+        if (changed.Count == 0)
+            return changed;
+        var store = new OrganisationStore(db, orgId);
+        var notify = await recipients.PrepareAsync(orgId, RecipientEvents.Rectified, new EventSubject(s.Id, s.Email),
+            RectifiedData(name != s.Name ? name : null, language != s.Language ? language : null, null), ct);
+        if (await store.UpdateSubscriberAsync(s.Id, name, language, Now(), ct, notify))
+        {
+            recipients.Wake();
+            await new AuditStore(db).AppendAsync(orgId, actor, "subscriber.rectify", "subscriber:" + s.Id, JsonSerializer.Serialize(new { fields = changed }), Now(), ct);
+        }
+        return changed;
     }
 
     /// <summary>
@@ -141,13 +194,17 @@ public sealed partial class PrivacyRequestService
         var org = await system.GetOrganisationAsync(orgId, ct);
         if (org is null || await store.GetSubscriberAsync(subscriberId, ct) is null)
             return Fail<SubscriberRow>("not_found", "No subscriber with that id in this organisation.");
+        var subscriber = (await store.GetSubscriberAsync(subscriberId, ct))!;
+        var notify = await recipients.PrepareAsync(orgId, restricted ? RecipientEvents.Restricted : RecipientEvents.RestrictionLifted,
+            new EventSubject(subscriber.Id, subscriber.Email), new { restricted }, ct);
         var changed = await store.SetRestrictedAsync(subscriberId, restricted, s =>
         {
             var t = PrivacyText.For(s.Language);
             return SubjectMail(org, s.Email, t, t.RestrictionLiftedSubject, [string.Format(t.RestrictionLiftedBody, org.Name)], null, []);
-        }, Now(), ct);
+        }, Now(), ct, notify);
         if (!changed)
             return Fail<SubscriberRow>("status", restricted ? "The subscriber is already restricted." : "The subscriber is not restricted.");
+        recipients.Wake();
         if (!restricted)
             outboxSignal.Notify();
         await new AuditStore(db).AppendAsync(orgId, actor, restricted ? "subscriber.restrict" : "subscriber.unrestrict", "subscriber:" + subscriberId, "{}", Now(), ct);

@@ -52,6 +52,7 @@ public sealed partial class PrivacyRequestService(
     OutboxSignal outboxSignal,
     SubscriptionService subscriptions,
     ErasureScrubber scrubber,
+    DataRecipientService recipients,
     IOptions<LupaOptions> options,
     TimeProvider clock,
     ILogger<PrivacyRequestService> log)
@@ -412,10 +413,11 @@ public sealed partial class PrivacyRequestService(
 
     /// <summary>
     /// A mail to the data subject from the organisation: paragraphs, an optional button link, closing paragraphs, and
-    /// the organisation's privacy notice. Every value is HTML-encoded in the HTML part.
+    /// the organisation's privacy notice. Every value is HTML-encoded in the HTML part. <paramref name="messageId"/> fixes the
+    /// Message-ID (for mail that must be queued once however often it is prepared).
     /// </summary>
     internal OutboxMessage SubjectMail(OrganisationRow org, string to, PrivacyText t, string subject,
-        IReadOnlyList<string> before, (string Label, string Url)? link, IReadOnlyList<string> after)
+        IReadOnlyList<string> before, (string Label, string Url)? link, IReadOnlyList<string> after, string? messageId = null)
     {
         var noticeUrl = links.Notice(org.Slug);
         var text = new StringBuilder();
@@ -449,6 +451,7 @@ public sealed partial class PrivacyRequestService(
             Html = html.ToString(),
             Language = t.Lang,
             MessageIdDomain = links.MailDomain,
+            MessageId = messageId,
         });
         return new OutboxMessage("privacy_request", message.MessageId!, from, to, MailComposer.ToBytes(message));
     }

@@ -67,6 +67,7 @@ public sealed class PrivacyText
     public string Sources { get; private init; } = "";
     public string Controller { get; private init; } = "";
     public string Recipients { get; private init; } = "";
+    public string RegisteredRecipients { get; private init; } = "";
     public string Retention { get; private init; } = "";
     public string Transfers { get; private init; } = "";
     public string Automated { get; private init; } = "";
@@ -164,6 +165,7 @@ public sealed class PrivacyText
         Sources = "Where the data comes from",
         Controller = "Controller",
         Recipients = "Who receives the data",
+        RegisteredRecipients = "These recipients are told of every correction, erasure and restriction of your data (GDPR Article 19):",
         Retention = "How long it is kept",
         Transfers = "Transfers outside the EU/EEA",
         Automated = "Automated decisions and profiling",
@@ -246,6 +248,7 @@ public sealed class PrivacyText
         Sources = "Mistä tiedot ovat peräisin",
         Controller = "Rekisterinpitäjä",
         Recipients = "Tietojen vastaanottajat",
+        RegisteredRecipients = "Näille vastaanottajille ilmoitetaan jokaisesta tietojesi oikaisusta, poistosta ja käsittelyn rajoittamisesta (tietosuoja-asetuksen 19 artikla):",
         Retention = "Säilytysaika",
         Transfers = "Siirrot EU:n ja ETA:n ulkopuolelle",
         Automated = "Automaattiset päätökset ja profilointi",

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Lupa.Pages.Public;
 
 /// <summary>The preference centre: the subscriber's lists, name and language, reached by a signed link.</summary>
-public sealed class PreferencesModel(SubscriptionService subscriptions, SystemStore system, TimeProvider clock) : PageModel
+public sealed class PreferencesModel(SubscriptionService subscriptions, SystemStore system, Lupa.Privacy.PrivacyRequestService privacy, TimeProvider clock) : PageModel
 {
     public PublicText Text { get; private set; } = PublicText.For("en");
     public SubscriberRow? Subscriber { get; private set; }
@@ -63,7 +63,8 @@ public sealed class PreferencesModel(SubscriptionService subscriptions, SystemSt
             Error = Text.Language + ": fi / en";
             return Page();
         }
-        await subscriptions.For(_orgId).UpdateSubscriberAsync(Subscriber!.Id, clean, language!, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        // A rectification by the person (Article 16), told to the registered recipients (Article 19).
+        await privacy.RectifySubscriberAsync(_orgId, Subscriber!, clean, language!, "preference-centre", ct);
         await LoadAsync(token, ct);
         Message = Text.Saved;
         return Page();
