@@ -77,23 +77,25 @@ public sealed class TrackingStore(LupaDatabase db, long orgId)
     }
 
     /// <summary>
-    /// How many people opened and clicked, from the individual events: per kind and human or machine (link -1), and
-    /// per link for clicks. Only people tracked individually are in it.
+    /// How many recipients opened and clicked: the distinct messages' tags per kind and human or machine (link -1),
+    /// and per link for clicks. No person is read; the same in both tracking modes.
     /// </summary>
-    public async Task<IReadOnlyList<TrackingPeopleRow>> PeopleAsync(long campaignId, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TrackingPeopleRow>> UniquesAsync(long campaignId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<TrackingPeopleRow>(new CommandDefinition(
             """
-            SELECT kind, -1 AS link_id, machine, count(DISTINCT subscriber_id) AS people FROM tracking_events
-            WHERE org_id = @OrgId AND campaign_id = @campaignId GROUP BY kind, machine
+            SELECT t.kind, -1 AS link_id, t.machine, count(DISTINCT t.tag) AS people FROM tracking_tags t
+            JOIN campaigns k ON k.id = t.campaign_id AND k.org_id = @OrgId
+            WHERE t.campaign_id = @campaignId GROUP BY t.kind, t.machine
             UNION ALL
-            SELECT kind, link_id, machine, count(DISTINCT subscriber_id) AS people FROM tracking_events
-            WHERE org_id = @OrgId AND campaign_id = @campaignId AND kind = 2 GROUP BY kind, link_id, machine
+            SELECT t.kind, t.link_id, t.machine, count(*) AS people FROM tracking_tags t
+            JOIN campaigns k ON k.id = t.campaign_id AND k.org_id = @OrgId
+            WHERE t.campaign_id = @campaignId AND t.kind = 2 GROUP BY t.kind, t.link_id, t.machine
             """, new { OrgId, campaignId }, cancellationToken: ct))).AsList();
     }
 
-    /// <summary>Whether the campaign has any individual events (its unique counts are known only then).</summary>
+    /// <summary>Whether the campaign has any individual events (kept with the person).</summary>
     public async Task<bool> HasEventsAsync(long campaignId, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);

@@ -65,4 +65,62 @@ public sealed class TrackingRulesTests
         Assert.All(ClickBursts.Judge(clicks), Assert.True);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), started.Elapsed.ToString());
     }
+
+    [Fact]
+    public void A_batch_holds_each_messages_tag_once_per_kind_link_and_human_or_machine()
+    {
+        var tags = new UniqueTags();
+        Assert.True(tags.Add(7, TrackingKind.Open, 0, machine: false, 42));
+        Assert.False(tags.Add(7, TrackingKind.Open, 0, machine: false, 42));
+        // A machine's open of the same message is counted apart: unique human and unique machine opens may share a message.
+        Assert.True(tags.Add(7, TrackingKind.Open, 0, machine: true, 42));
+        // Clicks per link, and a click is not an open.
+        Assert.True(tags.Add(7, TrackingKind.Click, 5, machine: false, 42));
+        Assert.False(tags.Add(7, TrackingKind.Click, 5, machine: false, 42));
+        Assert.True(tags.Add(7, TrackingKind.Click, 6, machine: false, 42));
+        // Another campaign, another message.
+        Assert.True(tags.Add(8, TrackingKind.Open, 0, machine: false, 42));
+        Assert.True(tags.Add(7, TrackingKind.Open, 0, machine: false, 43));
+        Assert.Equal(6, tags.Count);
+    }
+
+    [Fact]
+    public void Unsubscribes_and_hits_without_a_tag_are_not_counted_and_an_open_has_no_link()
+    {
+        var tags = new UniqueTags();
+        Assert.False(UniqueTags.Counts(TrackingKind.Unsubscribe, 42));
+        Assert.False(tags.Add(7, TrackingKind.Unsubscribe, 0, machine: false, 42));
+        Assert.False(tags.Add(7, TrackingKind.Open, 0, machine: false, 0));
+        Assert.False(tags.Add(7, TrackingKind.Click, 5, machine: false, 0));
+        Assert.True(tags.Add(7, TrackingKind.Open, 9, machine: false, 42));
+        Assert.False(tags.Add(7, TrackingKind.Open, 0, machine: false, 42));
+        Assert.Equal(0, Assert.Single(tags.InKeyOrder()).LinkId);
+    }
+
+    [Fact]
+    public void Tags_come_out_in_the_tables_key_order_and_are_forgotten_once_written()
+    {
+        var tags = new UniqueTags();
+        tags.Add(8, TrackingKind.Open, 0, machine: false, 1);
+        tags.Add(7, TrackingKind.Click, 6, machine: false, 1);
+        tags.Add(7, TrackingKind.Click, 5, machine: true, 1);
+        tags.Add(7, TrackingKind.Click, 5, machine: false, 9);
+        tags.Add(7, TrackingKind.Click, 5, machine: false, uint.MaxValue);
+        tags.Add(7, TrackingKind.Click, 5, machine: false, 2);
+        tags.Add(7, TrackingKind.Open, 0, machine: true, 3);
+        Assert.Equal(
+            [
+                new SeenTag(7, TrackingKind.Open, 0, true, 3),
+                new SeenTag(7, TrackingKind.Click, 5, false, 2),
+                new SeenTag(7, TrackingKind.Click, 5, false, 9),
+                new SeenTag(7, TrackingKind.Click, 5, false, uint.MaxValue),
+                new SeenTag(7, TrackingKind.Click, 5, true, 1),
+                new SeenTag(7, TrackingKind.Click, 6, false, 1),
+                new SeenTag(8, TrackingKind.Open, 0, false, 1),
+            ],
+            tags.InKeyOrder());
+        tags.Clear();
+        Assert.Equal(0, tags.Count);
+        Assert.Empty(tags.InKeyOrder());
+    }
 }

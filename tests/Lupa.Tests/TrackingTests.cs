@@ -97,9 +97,15 @@ public sealed partial class TrackingTests
 
     private static long Machine(JsonElement report, string what) => report.GetProperty(what).GetProperty("machine").GetInt64();
 
+    private static long Unique(JsonElement report, string what, string which) => report.GetProperty(what).GetProperty(which).GetInt64();
+
+    private static byte[] Token(string trackingUrl) => Base64Url.DecodeFromChars(trackingUrl.AsSpan(trackingUrl.LastIndexOf('/') + 1));
+
     /// <summary>The subscriber id a tracking link carries (bytes 9 to 16 of its token).</summary>
-    private static long SubscriberIn(string trackingUrl) =>
-        BinaryPrimitives.ReadInt64BigEndian(Base64Url.DecodeFromChars(trackingUrl.AsSpan(trackingUrl.LastIndexOf('/') + 1)).AsSpan(9));
+    private static long SubscriberIn(string trackingUrl) => BinaryPrimitives.ReadInt64BigEndian(Token(trackingUrl).AsSpan(9));
+
+    /// <summary>The message's random tag a tracking link carries (bytes 21 to 24 of its token).</summary>
+    private static uint TagIn(string trackingUrl) => BinaryPrimitives.ReadUInt32BigEndian(Token(trackingUrl).AsSpan(21));
 
     [Fact]
     public async Task Signed_click_links_redirect_to_their_target_and_a_tampered_one_is_refused_without_a_redirect()
@@ -187,9 +193,12 @@ public sealed partial class TrackingTests
         Assert.Equal((2, 2), (Human(report, "opens"), Machine(report, "opens")));
         var beans = report.GetProperty("links").EnumerateArray().Single(l => l.GetProperty("url").GetString() == "https://roastery.test/beans?kind=light&size=250");
         Assert.Equal((2, 1), (beans.GetProperty("human").GetInt64(), beans.GetProperty("machine").GetInt64()));
-        // Aggregate only: no unique counts, since no one is tracked as a person.
+        // Aggregate only, and still unique counts, by the messages' tags: p0 and p1 opened as people, p1 and p2 by machines;
+        // p0 clicked as a person, p1 and p2 by machines.
         Assert.False(report.GetProperty("individualTracking").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, report.GetProperty("opens").GetProperty("uniqueHuman").ValueKind);
+        Assert.Equal((2, 2), (Unique(report, "opens", "uniqueHuman"), Unique(report, "opens", "uniqueMachine")));
+        Assert.Equal((1, 2), (Unique(report, "clicks", "uniqueHuman"), Unique(report, "clicks", "uniqueMachine")));
+        Assert.Equal(1, beans.GetProperty("uniqueHuman").GetInt64());
 
         // A scanner that follows every link of a message at once, with a browser's user agent: a burst, all a machine's.
         var scanned = await SendAsync(host, s, api, 1, from: 100);
@@ -281,7 +290,8 @@ public sealed partial class TrackingTests
         await GetAsync(web, Tracked(html11)[0]);
         var report = await ReportAsync(api, individual, r => Human(r, "clicks") == 3 && Human(r, "opens") == 1);
         Assert.True(report.GetProperty("individualTracking").GetBoolean());
-        Assert.Equal(1, report.GetProperty("clicks").GetProperty("uniqueHuman").GetInt64());
+        // Unique counts come from the messages' tags in this mode too: p11's click is among them, though not kept as theirs.
+        Assert.Equal(2, report.GetProperty("clicks").GetProperty("uniqueHuman").GetInt64());
         Assert.Equal(1, report.GetProperty("opens").GetProperty("uniqueHuman").GetInt64());
         await using (var c = await host.Db.OpenAsync())
         {
@@ -301,6 +311,59 @@ public sealed partial class TrackingTests
         await new OrganisationStore(host.Db, s.OrgId).ObjectToProfilingAsync(p10, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await using (var c = await host.Db.OpenAsync())
             Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM tracking_events"));
+    }
+
+    [Fact]
+    public async Task Unique_opens_and_clicks_are_counted_by_the_messages_tags_with_no_person_stored()
+    {
+        await using var sent = await SentCampaign.StartAsync(2);
+        var (host, api, id) = (sent.Host, sent.Api, sent.Id);
+        var (html0, _) = await MailAsync(host, "p0@example.com");
+        var (html1, _) = await MailAsync(host, "p1@example.com");
+        var beansUrl = Tracked(html0)[0];
+        Assert.Equal(0, SubscriberIn(beansUrl));
+        await Task.Delay(2100);
+        using var web = host.Client();
+
+        // p0 opens three times and clicks one link twice; p1's message is opened once by an image proxy.
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync(web, PixelUrl(html0))).StatusCode);
+        Assert.Equal(HttpStatusCode.Found, (await GetAsync(web, beansUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.Found, (await GetAsync(web, beansUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(web, PixelUrl(html1), "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)")).StatusCode);
+
+        var report = await ReportAsync(api, id, r => Human(r, "clicks") == 2 && Human(r, "opens") + Machine(r, "opens") == 4);
+        Assert.False(report.GetProperty("individualTracking").GetBoolean());
+        Assert.Equal((3, 1), (Human(report, "opens"), Unique(report, "opens", "uniqueHuman")));
+        Assert.Equal((1, 1), (Machine(report, "opens"), Unique(report, "opens", "uniqueMachine")));
+        Assert.Equal((2, 1, 0), (Human(report, "clicks"), Unique(report, "clicks", "uniqueHuman"), Unique(report, "clicks", "uniqueMachine")));
+        var links = report.GetProperty("links").EnumerateArray().ToList();
+        var beans = links.Single(l => l.GetProperty("url").GetString() == "https://roastery.test/beans?kind=light&size=250");
+        Assert.Equal((2, 1), (beans.GetProperty("human").GetInt64(), beans.GetProperty("uniqueHuman").GetInt64()));
+        Assert.All(links.Where(l => l.GetProperty("linkId").GetInt32() != beans.GetProperty("linkId").GetInt32()), l => Assert.Equal(0, l.GetProperty("uniqueHuman").GetInt64()));
+
+        var csv = (await (await api.GetAsync($"/api/v1/campaigns/{id}/report.csv")).Content.ReadAsStringAsync()).Split("\r\n");
+        Assert.Contains("summary,,,,unique_opens_human,1", csv);
+        Assert.Contains("summary,,,,unique_opens_machine,1", csv);
+        Assert.Contains("summary,,,,unique_clicks_human,1", csv);
+        Assert.Contains(csv, l => l.StartsWith("link,,", StringComparison.Ordinal) && l.EndsWith("/beans?kind=light&size=250,unique_clicks_human,1", StringComparison.Ordinal));
+
+        // What is stored: the messages' random tags, with no subscriber column anywhere in the tracking tables and no event.
+        await using var c = await host.Db.OpenAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM tracking_events"));
+        foreach (var table in new[] { "tracking_counts", "tracking_tags" })
+        {
+            await using var reader = await c.ExecuteReaderAsync($"SELECT * FROM {table} WHERE 1 = 0");
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+            Assert.DoesNotContain(columns, n => n.Contains("subscriber", StringComparison.OrdinalIgnoreCase) || n.Contains("email", StringComparison.OrdinalIgnoreCase));
+        }
+        var tags = (await c.QueryAsync<(long Kind, long LinkId, long Machine, long Tag)>(
+            "SELECT kind, link_id, machine, tag FROM tracking_tags WHERE campaign_id = @id ORDER BY kind, machine", new { id })).ToList();
+        Assert.Equal(
+            [(1L, 0L, 0L, (long)TagIn(PixelUrl(html0))), (1L, 0L, 1L, (long)TagIn(PixelUrl(html1))), (2L, (long)beans.GetProperty("linkId").GetInt32(), 0L, (long)TagIn(beansUrl))],
+            tags);
+        Assert.Equal(TagIn(PixelUrl(html0)), TagIn(beansUrl));
+        Assert.NotEqual(TagIn(PixelUrl(html0)), TagIn(PixelUrl(html1)));
     }
 
     [Fact]

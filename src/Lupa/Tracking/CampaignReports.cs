@@ -6,35 +6,36 @@ using Lupa.Storage;
 
 namespace Lupa.Tracking;
 
-/// <summary>Opens or clicks of a campaign: every one counted, and the people, where they are known.</summary>
+/// <summary>Opens or clicks of a campaign: every one counted, and the recipients (messages) they came from.</summary>
 /// <param name="Human">Opens or clicks that showed no sign of a machine.</param>
 /// <param name="Machine">Those made by a mailbox provider's prefetch, a link scanner or the like.</param>
-/// <param name="UniqueHuman">People with at least one human open or click; null unless people are tracked individually.</param>
-/// <param name="UniqueMachine">People with at least one machine open or click; null unless people are tracked individually.</param>
-public sealed record EngagementCounts(long Human, long Machine, long? UniqueHuman, long? UniqueMachine);
+/// <param name="UniqueHuman">Recipients whose message had at least one human open or click (on any link).</param>
+/// <param name="UniqueMachine">Recipients whose message had at least one machine open or click; one may be in both.</param>
+public sealed record EngagementCounts(long Human, long Machine, long UniqueHuman, long UniqueMachine);
 
 /// <summary>The clicks on one link.</summary>
 /// <param name="LinkId">The link's number (a hash of its URL).</param>
 /// <param name="Url">Where it goes.</param>
 /// <param name="Human">Clicks by people.</param>
 /// <param name="Machine">Clicks by scanners and the like.</param>
-/// <param name="UniqueHuman">People who clicked it; null unless people are tracked individually.</param>
-public sealed record LinkClicks(int LinkId, string Url, long Human, long Machine, long? UniqueHuman);
+/// <param name="UniqueHuman">Recipients who clicked it (a human click).</param>
+public sealed record LinkClicks(int LinkId, string Url, long Human, long Machine, long UniqueHuman);
 
 /// <summary>One hour of the campaign's life (UTC), with what happened in it.</summary>
 public sealed record HourCounts(DateTimeOffset Hour, long HumanOpens, long MachineOpens, long HumanClicks, long MachineClicks, long Unsubscribes);
 
 /// <summary>
 /// A campaign's report: what was sent and what came back. Delivered is sent less the messages that bounced after a
-/// relay took them. Unsubscribes count those made through the campaign's own link. Unique counts exist only where
-/// people are tracked individually (<see cref="IndividualTracking"/>), and count only them.
+/// relay took them. Unsubscribes count those made through the campaign's own link. Unique counts are the distinct
+/// random tags of the messages opened or clicked (one message per recipient), in either tracking mode, so they name
+/// no one; <see cref="IndividualTracking"/> tells whether opens and clicks are also kept with the person.
 /// </summary>
 public sealed record CampaignReport(
     long CampaignId, string Name, string Status, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, bool IndividualTracking,
     long Recipients, long Sent, long Failed, long Delivered, long HardBounces, long SoftBounces, long Complaints, long Unsubscribes,
     EngagementCounts Opens, EngagementCounts Clicks, LinkClicks[] Links, HourCounts[] Hours);
 
-/// <summary>Builds campaign reports from the tracking counts, the individual events, the bounces and the campaign's counters.</summary>
+/// <summary>Builds campaign reports from the tracking counts and tags, the bounces and the campaign's counters.</summary>
 public sealed class CampaignReports(LupaDatabase db)
 {
     /// <summary>The report of a campaign of the organisation, or null when it has no such campaign.</summary>
@@ -46,23 +47,23 @@ public sealed class CampaignReports(LupaDatabase db)
         var store = new TrackingStore(db, orgId);
         var counts = await store.CountsAsync(campaignId, ct);
         var individual = await store.IndividualTrackingAsync(ct) || await store.HasEventsAsync(campaignId, ct);
-        var people = individual ? await store.PeopleAsync(campaignId, ct) : [];
+        var uniques = await store.UniquesAsync(campaignId, ct);
         var links = await store.LinksAsync(campaignId, ct);
         var bounced = await store.BouncedAfterSendAsync(campaignId, ct);
 
         long Sum(TrackingKind kind, int machine, int? link = null) =>
             counts.Where(c => c.Kind == (int)kind && c.Machine == machine && (link is null || c.LinkId == link)).Sum(c => c.Total);
-        long? People(TrackingKind kind, int machine, int link = -1) =>
-            individual ? people.Where(p => p.Kind == (int)kind && p.Machine == machine && p.LinkId == link).Sum(p => p.People) : null;
+        long Unique(TrackingKind kind, int machine, int link = -1) =>
+            uniques.Where(p => p.Kind == (int)kind && p.Machine == machine && p.LinkId == link).Sum(p => p.People);
         EngagementCounts Engagement(TrackingKind kind) =>
-            new(Sum(kind, 0), Sum(kind, 1), People(kind, 0), People(kind, 1));
+            new(Sum(kind, 0), Sum(kind, 1), Unique(kind, 0), Unique(kind, 1));
 
         // Every link the messages carried, in their order, and any clicked link no longer listed (by its number).
         var linkIds = links.Select(l => l.LinkId)
             .Concat(counts.Where(c => c.Kind == (int)TrackingKind.Click).Select(c => c.LinkId).Distinct().Where(id => links.All(l => l.LinkId != id)));
         var urls = links.ToDictionary(l => l.LinkId, l => l.Url);
         var linkClicks = linkIds.Select(id => new LinkClicks(id, urls.GetValueOrDefault(id, $"link {id}"),
-            Sum(TrackingKind.Click, 0, id), Sum(TrackingKind.Click, 1, id), People(TrackingKind.Click, 0, id))).ToArray();
+            Sum(TrackingKind.Click, 0, id), Sum(TrackingKind.Click, 1, id), Unique(TrackingKind.Click, 0, id))).ToArray();
 
         var hours = counts.GroupBy(c => c.Hour).OrderBy(g => g.Key).Select(g => new HourCounts(
             DateTimeOffset.FromUnixTimeMilliseconds(g.Key),

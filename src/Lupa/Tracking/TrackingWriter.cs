@@ -7,7 +7,8 @@ namespace Lupa.Tracking;
 
 /// <summary>
 /// Empties the <see cref="TrackingBuffer"/> in batches and writes each batch in one transaction (group commit):
-/// counts are summed in memory first, so ten thousand opens of one campaign in an hour are one row's addition.
+/// counts are summed in memory first, so ten thousand opens of one campaign in an hour are one row's addition, and
+/// the messages' tags (for the unique counts) are deduplicated in memory before they are inserted.
 /// Clicks wait <see cref="ClickBursts.Window"/> before they are counted, so that a scanner's burst of clicks on many
 /// links of one message is counted as a machine's, the first of them too. On shutdown (after the web server has
 /// stopped taking requests) everything still queued or waiting is written, so nothing is lost by a clean stop;
@@ -24,6 +25,7 @@ public sealed class TrackingWriter(TrackingBuffer buffer, LupaDatabase db, IOpti
     private readonly Dictionary<(long Campaign, uint Tag), List<PendingClick>> _clicks = [];
     private readonly Dictionary<(long Campaign, int Kind, int Link, int Machine, long Hour), long> _counts = [];
     private readonly List<TrackingEventRow> _events = [];
+    private readonly UniqueTags _tags = new();
     private long _unwritten;
     private long _recorded;
     private long _lastDropped;
@@ -110,7 +112,8 @@ public sealed class TrackingWriter(TrackingBuffer buffer, LupaDatabase db, IOpti
         try
         {
             var counts = _counts.Select(c => new TrackingCount(c.Key.Campaign, c.Key.Kind, c.Key.Link, c.Key.Machine, c.Key.Hour, c.Value)).ToList();
-            await _recorder.RecordAsync(counts, _events, ct);
+            var tags = _tags.InKeyOrder().Select(t => new TrackingTag(t.CampaignId, (int)t.Kind, t.LinkId, t.Machine ? 1 : 0, t.Tag)).ToList();
+            await _recorder.RecordAsync(counts, _events, tags, ct);
         }
         catch (Exception e)
         {
@@ -121,6 +124,7 @@ public sealed class TrackingWriter(TrackingBuffer buffer, LupaDatabase db, IOpti
         _unwritten = 0;
         _counts.Clear();
         _events.Clear();
+        _tags.Clear();
         return true;
     }
 
@@ -158,6 +162,7 @@ public sealed class TrackingWriter(TrackingBuffer buffer, LupaDatabase db, IOpti
         var kind = (int)hit.Kind;
         var key = (hit.CampaignId, kind, hit.LinkId, m, hit.At - hit.At % 3_600_000);
         _counts[key] = _counts.GetValueOrDefault(key) + 1;
+        _tags.Add(hit.CampaignId, hit.Kind, hit.LinkId, machine, hit.Tag);
         if (hit.SubscriberId > 0 && hit.Kind != TrackingKind.Unsubscribe)
             _events.Add(new TrackingEventRow(hit.CampaignId, hit.SubscriberId, kind, hit.LinkId, m, hit.At));
         _unwritten++;
