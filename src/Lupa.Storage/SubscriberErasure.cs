@@ -40,8 +40,10 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
     /// Erases the person with this normalised address. <paramref name="addressHash"/> is the keyed hash
     /// (<c>SuppressionKey.For</c>) that replaces the address on the suppression list and on their privacy requests.
     /// Every privacy request of theirs keeps no address and no words of theirs afterwards (the details are blanked).
+    /// With <paramref name="suppress"/> false no suppression entry is written: the retention job removes people who
+    /// never confirmed a subscription that way, since they never were on a list and a later import with evidence may add them.
     /// </summary>
-    public async Task<ErasureCounts> EraseAsync(string email, string addressHash, long now, CancellationToken ct = default)
+    public async Task<ErasureCounts> EraseAsync(string email, string addressHash, long now, CancellationToken ct = default, bool suppress = true)
     {
         var lower = email.ToLowerInvariant();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -69,11 +71,14 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
         var requests = await c.ExecuteAsync(
             "UPDATE privacy_requests SET subject_email = NULL, subject_hash = @addressHash, details = '', updated_at = @now WHERE org_id = @OrgId AND subject_email = @email",
             new { OrgId, email, addressHash, now }, t);
-        await c.ExecuteAsync(
-            """
-            INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @addressHash, 0, 'erased', @now)
-            ON CONFLICT (org_id, address_hash, list_id) DO NOTHING
-            """, new { OrgId, addressHash, now }, t);
+        if (suppress)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @addressHash, 0, 'erased', @now)
+                ON CONFLICT (org_id, address_hash, list_id) DO NOTHING
+                """, new { OrgId, addressHash, now }, t);
+        }
         await tx.CommitAsync(ct);
         return new ErasureCounts(subscribers, subscriptions, consents, recipients, outbox, caught, chunks, requests);
     }
