@@ -94,12 +94,12 @@ public sealed class RetentionStore(LupaDatabase db, long orgId)
     }
 
     /// <summary>Logs the end of a run with what it removed, and its audit entry, in one transaction.</summary>
-    public async Task FinishRunAsync(long id, string status, string counts, string? error, AuditEntry audit, CancellationToken ct = default)
+    public async Task FinishRunAsync(long id, string status, string counts, string? error, long finishedAt, AuditEntry audit, CancellationToken ct = default)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         await tx.Connection.ExecuteAsync(
-            "UPDATE retention_runs SET status = @status, counts = @counts, error = @error, finished_at = @At WHERE org_id = @OrgId AND id = @id",
-            new { OrgId, id, status, counts, error, audit.At }, tx.Transaction);
+            "UPDATE retention_runs SET status = @status, counts = @counts, error = @error, finished_at = @finishedAt WHERE org_id = @OrgId AND id = @id",
+            new { OrgId, id, status, counts, error, finishedAt }, tx.Transaction);
         await AuditStore.AppendInAsync(db, tx, [audit]);
         await tx.CommitAsync(ct);
     }

@@ -97,7 +97,7 @@ public sealed class PrivacyRightsTests
     }
 
     /// <summary>The files in which any of the texts can be read (UTF-8, as given and lower-cased).</summary>
-    private static async Task<List<string>> FilesContainingAsync(LupaTestHost host, params string[] texts)
+    internal static async Task<List<string>> FilesContainingAsync(LupaTestHost host, params string[] texts)
     {
         var needles = texts.SelectMany(t => new[] { t, t.ToLowerInvariant() }).Distinct().Select(Encoding.UTF8.GetBytes).ToList();
         var found = new List<string>();

@@ -10,6 +10,8 @@ namespace Lupa.Privacy;
 /// </summary>
 public sealed class AuditTrail(LupaDatabase db, TimeProvider clock)
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     /// <summary>Most ids a list view names in its entry; a longer list is cut and counted.</summary>
     public const int MaxIds = 500;
 
@@ -18,7 +20,7 @@ public sealed class AuditTrail(LupaDatabase db, TimeProvider clock)
 
     /// <summary>The entry for an action, with <paramref name="details"/> as JSON (never personal data).</summary>
     public AuditEntry Entry(long? orgId, string actor, string action, string subject, object? details = null) =>
-        new(orgId, actor, action, subject, details is null ? "{}" : JsonSerializer.Serialize(details), Now());
+        new(orgId, actor, action, subject, details is null ? "{}" : JsonSerializer.Serialize(details, Json), Now());
 
     /// <summary>Records an action.</summary>
     public Task RecordAsync(long? orgId, string actor, string action, string subject, object? details = null, CancellationToken ct = default) =>

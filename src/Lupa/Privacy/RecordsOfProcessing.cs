@@ -262,14 +262,15 @@ public sealed class RecordsOfProcessing(LupaDatabase db, SystemStore system, IOp
             _o.Secrets.AuditKey is { Length: > 0 }
                 ? "An append-only, hash-chained audit trail of every view, export, change and deletion of personal data; its head carries a MAC under a key kept outside the database."
                 : "An append-only, hash-chained audit trail of every view, export, change and deletion of personal data (its head carries no keyed MAC: set Lupa:Secrets:AuditKey).",
-            senderDomains is { } n
-                ? $"Outgoing campaign mail is DKIM-signed ({N(n)} sender domain{(n == 1 ? "" : "s")} with keys)" + (_o.Campaigns.DkimSigning ? "." : " by the relay (Lupa:Campaigns:DkimSigning is off).")
-                : _o.Campaigns.DkimSigning ? "Outgoing campaign mail is DKIM-signed by Lupa." : "Outgoing campaign mail is DKIM-signed by the relay.",
+            (_o.Campaigns.DkimSigning ? "Outgoing campaign mail is DKIM-signed by Lupa" : "Outgoing campaign mail is DKIM-signed by the relay (Lupa:Campaigns:DkimSigning is off)") +
+                (senderDomains is { } n ? (n == 0 ? "; no sender domain has a key yet." : $"; {N(n)} sender domain{(n == 1 ? " has" : "s have")} a key.") : "."),
             relays.Count == 0 ? "No relay is configured: no mail leaves this server." :
                 "Relay connections: " + string.Join("; ", relays.Select(r => $"{r.Host}:{r.Port.ToString(CultureInfo.InvariantCulture)} TLS {r.Tls}")) + ".",
             $"The public forms are rate-limited ({N(_o.PublicForm.RateLimitPerMinute)} posts a minute per IP address) and carry a honeypot field.",
             "Logs carry ids, never addresses or names.",
-            "Retention is applied every day and what it removed is logged (Lupa:Retention).",
+            _o.Retention.Enabled
+                ? $"Retention is applied every day at {_o.Retention.Hour.ToString("00", CultureInfo.InvariantCulture)}:00 ({_o.Privacy.TimeZone}) and what it removed is logged."
+                : "This node does not run the daily retention job (Lupa:Retention:Enabled is false): another node or a scheduled 'lupa retention run' must.",
             "Backups, disk encryption and the database server's own access control are the operator's: Lupa cannot erase from backups or write-ahead logs kept elsewhere.",
         ];
     }

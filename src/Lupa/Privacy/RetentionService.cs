@@ -164,8 +164,9 @@ public sealed class RetentionService(
     {
         var json = JsonSerializer.Serialize(counts);
         // The log and the audit entry are written even when the run was cancelled: what was removed has been removed.
-        await For(org.Id).FinishRunAsync(runId, status, json, error,
-            audit.Entry(org.Id, actor, AuditActions.RetentionRun, "retention_run:" + runId, new { status, counts, policy }), CancellationToken.None);
+        await For(org.Id).FinishRunAsync(runId, status, json, error, clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            audit.Entry(org.Id, actor, AuditActions.RetentionRun, "retention_run:" + runId,
+                new { status, removed = counts.Where(c => c.Value > 0).ToDictionary(), policy }), CancellationToken.None);
         log.LogInformation("Retention run {RunId} of organisation {OrgId} {Status}: {Counts}", runId, org.Id, status, json);
     }
 
