@@ -364,5 +364,13 @@ public sealed class RetentionTests
         var runs = await JsonAsync(await api.GetAsync("/api/v1/privacy/retention/runs"), HttpStatusCode.OK);
         Assert.Equal(2, runs.GetArrayLength());
         Assert.StartsWith("cli:", runs[0].GetProperty("actor").GetString());
+
+        // The records of processing from the terminal too: the organisation's as JSON, the operator's as Markdown.
+        var (recordsExit, records, recordsErr) = await CliTests.RunAsync(host.ConnectionString, "records", "--org", "acme", "--format", "json");
+        Assert.True(recordsExit == 0, recordsErr);
+        Assert.Equal("controller", JsonDocument.Parse(records).RootElement.GetProperty("kind").GetString());
+        var (processorExit, processor, processorErr) = await CliTests.RunAsync(host.ConnectionString, "records");
+        Assert.True(processorExit == 0, processorErr);
+        Assert.StartsWith("# Record of processing activities carried out as processor", processor);
     }
 }

@@ -42,6 +42,12 @@ public static class AuditActions
     /// <summary>An import was started (personal data added or changed in bulk).</summary>
     public const string ImportCreate = "import.create";
 
+    /// <summary>The operator approved or rejected a held import (details: the decision).</summary>
+    public const string ImportReview = "import.review";
+
+    /// <summary>A transactional message was queued to a person (details: its legal basis).</summary>
+    public const string TransactionalSend = "transactional.send";
+
     /// <summary>An import's per-row report (with addresses) was downloaded.</summary>
     public const string ImportReport = "import.report";
 

@@ -184,6 +184,8 @@ public static class ImportCommands
                     await Console.Error.WriteLineAsync($"lupa imports: import {importId} is not held for review");
                     return 2;
                 }
+                await app.Services.GetRequiredService<Lupa.Privacy.AuditTrail>().RecordAsync(job.OrgId, "cli:" + Environment.UserName,
+                    Lupa.Domain.Privacy.AuditActions.ImportReview, "import:" + importId, new { decision = approve ? "approve" : "reject" }, ct);
                 if (!approve)
                     ImportRunner.DeleteUpload(job);
                 await app.Services.GetRequiredService<SubscriptionService>().NotifyOwnersAsync(job.OrgId, $"Import #{importId} {(approve ? "approved" : "rejected")}",
