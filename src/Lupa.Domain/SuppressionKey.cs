@@ -24,6 +24,9 @@ public static class SuppressionReasons
 public static class SuppressionKey
 {
     /// <summary>The stored key of an address.</summary>
-    public static string For(byte[] key, EmailAddress address) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(address.Value.ToLowerInvariant())));
+    public static string For(byte[] key, EmailAddress address) => ForStored(key, address.Value);
+
+    /// <summary>The stored key of an address as Lupa keeps it (already normalised when it was stored).</summary>
+    public static string ForStored(byte[] key, string storedAddress) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(storedAddress.ToLowerInvariant())));
 }

@@ -61,6 +61,23 @@ public sealed class LupaDatabase : IDisposable
     /// <summary>The key of the suppression list's address hashes; set at start.</summary>
     public byte[] SuppressionKey { get; set; } = [];
 
+    /// <summary>The key of the audit trail head's MAC (<c>Lupa:Secrets:AuditKey</c>), or null when none is configured.</summary>
+    public byte[]? AuditKey { get; set; }
+
+    private AuditQueue? _audit;
+
+    /// <summary>The batching writer of audit entries, started on first use.</summary>
+    internal AuditQueue AuditQueue
+    {
+        get
+        {
+            if (_audit is { } a)
+                return a;
+            Interlocked.CompareExchange(ref _audit, new AuditQueue(this), null);
+            return _audit;
+        }
+    }
+
     /// <summary>The engine.</summary>
     public DatabaseProvider Provider { get; }
 
@@ -251,6 +268,7 @@ public sealed class LupaDatabase : IDisposable
     public void Dispose()
     {
         _group?.Writer.TryComplete();
+        _audit?.Complete();
         _postgres?.Dispose();
         _sqliteWriter.Dispose();
     }

@@ -13,7 +13,11 @@ public sealed record NewPrivacyRequest(
 /// verification link was never opened only show when asked for by status). The due bounds apply to the
 /// effective due time (the extended one when extended) and, when given, only to open requests.
 /// </summary>
-public sealed record PrivacyRequestFilter(string? Status = null, long? DueFrom = null, long? DueTo = null, int Limit = 100);
+public sealed record PrivacyRequestFilter(string? Status = null, long? DueFrom = null, long? DueTo = null, int Limit = 100)
+{
+    /// <summary>Only requests that wait for the privacy officer's approval.</summary>
+    public bool AwaitingApproval { get; init; }
+}
 
 /// <summary>A change to a request, applied only if it is still in the status (and extension) it was read in.</summary>
 public sealed record PrivacyRequestChange(string FromStatus, int FromExtensionMonths, string Status)
@@ -90,6 +94,8 @@ public sealed class PrivacyRequestStore(LupaDatabase db, long orgId)
             where.Add("coalesce(extended_until, due_at) >= @DueFrom");
         if (f.DueTo is not null)
             where.Add("coalesce(extended_until, due_at) <= @DueTo");
+        if (f.AwaitingApproval)
+            where.Add($"awaiting_approval_since IS NOT NULL AND approved_at IS NULL AND status IN ({OpenStatuses})");
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<PrivacyRequestRow>(
             $"""
@@ -157,6 +163,49 @@ public sealed class PrivacyRequestStore(LupaDatabase db, long orgId)
             tx.Transaction);
         if (changed > 0 && mail is not null)
             await OutboxStore.InsertAsync(tx, OrgId, mail, now);
+        await tx.CommitAsync(ct);
+        return changed > 0;
+    }
+
+    /// <summary>Whether verified self-service requests wait for the privacy officer's approval before they are fulfilled.</summary>
+    public async Task<bool> GetFulfilmentApprovalAsync(CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("SELECT fulfilment_approval FROM organisations WHERE id = @OrgId", new { OrgId }) != 0;
+    }
+
+    /// <summary>Sets whether fulfilment waits for approval, with the audit entry of the change; false when it was so already.</summary>
+    public async Task<bool> SetFulfilmentApprovalAsync(bool required, AuditEntry audit, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var changed = await tx.Connection.ExecuteAsync(
+            "UPDATE organisations SET fulfilment_approval = @value WHERE id = @OrgId AND fulfilment_approval <> @value",
+            new { OrgId, value = required ? 1 : 0 }, tx.Transaction) > 0;
+        if (changed)
+            await AuditStore.AppendInAsync(db, tx, [audit]);
+        await tx.CommitAsync(ct);
+        return changed;
+    }
+
+    /// <summary>Marks a verified request as waiting for approval; false when it is not open or waits already.</summary>
+    public async Task<bool> AwaitApprovalAsync(long id, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var changed = await tx.Connection.ExecuteAsync(
+            $"UPDATE privacy_requests SET awaiting_approval_since = @now, updated_at = @now WHERE org_id = @OrgId AND id = @id AND awaiting_approval_since IS NULL AND status IN ({OpenStatuses})",
+            new { OrgId, id, now }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        return changed > 0;
+    }
+
+    /// <summary>Records the officer's approval of a request that waits for it; false when it does not (any more).</summary>
+    public async Task<bool> ApproveAsync(long id, string actor, long now, CancellationToken ct = default)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var changed = await tx.Connection.ExecuteAsync(
+            $"UPDATE privacy_requests SET approved_by = @actor, approved_at = @now, updated_at = @now " +
+            $"WHERE org_id = @OrgId AND id = @id AND awaiting_approval_since IS NOT NULL AND approved_at IS NULL AND status IN ({OpenStatuses})",
+            new { OrgId, id, actor, now }, tx.Transaction);
         await tx.CommitAsync(ct);
         return changed > 0;
     }

@@ -346,6 +346,12 @@ public sealed class PrivacyRequestRow
     public string CreatedBy { get; init; } = "";
     public long? ClosedAt { get; init; }
     public long UpdatedAt { get; init; }
+    public long? AwaitingApprovalSince { get; init; }
+    public string? ApprovedBy { get; init; }
+    public long? ApprovedAt { get; init; }
+
+    /// <summary>True while a verified self-service request waits for the privacy officer's approval before it is fulfilled.</summary>
+    public bool AwaitingApproval => AwaitingApprovalSince is not null && ApprovedAt is null && Status is "verified" or "in_progress" or "extended";
 
     /// <summary>When the answer is due now: the extended date if there is one.</summary>
     public long EffectiveDueAt => ExtendedUntil ?? DueAt;

@@ -45,9 +45,11 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
     /// Every privacy request of theirs keeps no address and no words of theirs afterwards (the details are blanked).
     /// The webhook deliveries about them (whose bodies may name them) go, and <paramref name="notify"/>, the erasure's own
     /// deliveries to the registered recipients (Article 19; they carry no address), are queued in the same transaction.
+    /// With <paramref name="suppress"/> false no suppression entry is written: the retention job removes people who
+    /// never confirmed a subscription that way, since they never were on a list and a later import with evidence may add them.
     /// </summary>
     public async Task<ErasureCounts> EraseAsync(string email, string addressHash, long now, CancellationToken ct = default,
-        IReadOnlyList<NewWebhookDelivery>? notify = null)
+        IReadOnlyList<NewWebhookDelivery>? notify = null, bool suppress = true)
     {
         var lower = email.ToLowerInvariant();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -85,11 +87,14 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
         var requests = await c.ExecuteAsync(
             "UPDATE privacy_requests SET subject_email = NULL, subject_hash = @addressHash, details = '', updated_at = @now WHERE org_id = @OrgId AND subject_email = @email",
             new { OrgId, email, addressHash, now }, t);
-        await c.ExecuteAsync(
-            """
-            INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @addressHash, 0, 'erased', @now)
-            ON CONFLICT (org_id, address_hash, list_id) DO NOTHING
-            """, new { OrgId, addressHash, now }, t);
+        if (suppress)
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO suppressions (org_id, address_hash, list_id, reason, created_at) VALUES (@OrgId, @addressHash, 0, 'erased', @now)
+                ON CONFLICT (org_id, address_hash, list_id) DO NOTHING
+                """, new { OrgId, addressHash, now }, t);
+        }
         await tx.CommitAsync(ct);
         return new ErasureCounts(subscribers, subscriptions, consents, recipients, outbox, caught, chunks, requests, deliveries, noticeRecipients);
     }

@@ -111,11 +111,12 @@ public sealed class SystemStore(LupaDatabase db)
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>The organisation an unrevoked API key belongs to, or null.</summary>
-    public async Task<long?> FindApiKeyOrganisationAsync(string keyHash, CancellationToken ct = default)
+    /// <summary>The unrevoked API key with this hash (its id and organisation), or null.</summary>
+    public async Task<ApiKeyRow?> FindApiKeyAsync(string keyHash, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<long?>("SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash });
+        return await c.QuerySingleOrDefaultAsync<ApiKeyRow>(
+            "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash });
     }
 
     /// <summary>Stores several caught messages in one transaction.</summary>

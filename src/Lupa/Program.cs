@@ -42,6 +42,7 @@ public static class Program
         root.Subcommands.Add(OperatorCommand());
         Lupa.Imports.ImportCommands.Add(root);
         Lupa.Campaigns.CampaignCommands.Add(root);
+        Lupa.Privacy.AccountabilityCommands.Add(root);
         return await root.Parse(args).InvokeAsync();
     }
 

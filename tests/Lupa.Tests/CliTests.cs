@@ -5,7 +5,7 @@ namespace Lupa.Tests;
 
 public sealed class CliTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(string connectionString, params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> RunAsync(string connectionString, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Lupa.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

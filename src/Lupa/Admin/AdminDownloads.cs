@@ -64,3 +64,21 @@ public sealed class ImportUploadLimitsAttribute : Attribute, IAuthorizationFilte
             http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = max }));
     }
 }
+
+/// <summary>The downloads of a record of processing: ?format=markdown or ?format=json.</summary>
+public static class RecordDownload
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>
+    /// The file for <paramref name="format"/> (named <paramref name="name"/>.md or .json), or null when no format was
+    /// asked for (show the page); an unknown format is <paramref name="unknown"/>.
+    /// </summary>
+    public static IActionResult? For<T>(string? format, string name, T record, Func<T, string> markdown, Func<IActionResult> unknown) => format?.ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "markdown" or "md" => new FileContentResult(Encoding.UTF8.GetBytes(markdown(record)), "text/markdown; charset=utf-8") { FileDownloadName = name + ".md" },
+        "json" => new FileContentResult(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(record, Json), "application/json") { FileDownloadName = name + ".json" },
+        _ => unknown(),
+    };
+}

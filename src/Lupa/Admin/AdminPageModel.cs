@@ -39,6 +39,13 @@ public abstract class AdminPageModel(SystemStore system, TimeProvider clock) : P
     /// <summary>Now, in Unix milliseconds.</summary>
     protected long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The audit trail, where the signed-in person's views and changes of personal data are recorded.</summary>
+    protected Lupa.Privacy.AuditTrail Audit => HttpContext.RequestServices.GetRequiredService<Lupa.Privacy.AuditTrail>();
+
+    /// <summary>Records in the audit trail what the signed-in person did (the actor is their login address).</summary>
+    protected Task AuditAsync(long? orgId, string action, string subject, object? details, CancellationToken ct) =>
+        Audit.RecordAsync(orgId, Person.Email, action, subject, details, ct);
+
     /// <inheritdoc />
     public sealed override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
@@ -139,6 +146,14 @@ public abstract class OrgPageModel(SystemStore system, LupaDatabase db, TimeProv
             return ForbiddenPage("This page is for the organisation's owners and admins.");
         return null;
     }
+
+    /// <summary>Records in the audit trail what the signed-in person did with this organisation's personal data.</summary>
+    protected Task AuditAsync(string action, string subject, object? details, CancellationToken ct) =>
+        AuditAsync(Organisation.Id, action, subject, details, ct);
+
+    /// <summary>Records in the audit trail that the signed-in person was shown these people (by id).</summary>
+    protected Task AuditListedAsync(string action, string subject, IReadOnlyCollection<long> ids, object? facts, CancellationToken ct) =>
+        Audit.ListedAsync(Organisation.Id, Person.Email, action, subject, ids, facts, ct);
 
     /// <summary>403 unless the person may edit; null when they may.</summary>
     protected IActionResult? DenyUnlessEdit() => CanEdit ? null : ForbiddenPage("Your role may view but not change this.");

@@ -31,12 +31,13 @@ public sealed class ApiKeyAuthentication(
         var key = header["Bearer ".Length..].Trim();
         if (key.Length is < 10 or > 200)
             return AuthenticateResult.Fail("malformed key");
-        var orgId = await store.FindApiKeyOrganisationAsync(ApiKeys.Hash(key), Context.RequestAborted);
-        if (orgId is null)
+        var found = await store.FindApiKeyAsync(ApiKeys.Hash(key), Context.RequestAborted);
+        if (found is null)
             return AuthenticateResult.Fail("unknown or revoked key");
-        var prefix = key.Split('_', 3) is { Length: 3 } parts ? parts[1] : "?";
+        // The actor names the key by its id and its visible prefix (lupa_<prefix>_…), as the API keys page shows it.
+        var actor = $"api-key:{found.Id.ToString(CultureInfo.InvariantCulture)}:{found.Prefix}";
         var identity = new ClaimsIdentity(
-            [new Claim(OrgClaim, orgId.Value.ToString(CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, "api-key:" + prefix)], SchemeName);
+            [new Claim(OrgClaim, found.OrgId.ToString(CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, actor)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -55,6 +56,6 @@ public static class ApiCaller
     /// <summary>The organisation whose key made the request.</summary>
     public static long OrgId(this ClaimsPrincipal user) => long.Parse(user.FindFirstValue(ApiKeyAuthentication.OrgClaim)!, CultureInfo.InvariantCulture);
 
-    /// <summary>Who acted, for consent records and logs.</summary>
+    /// <summary>Who acted, for consent records, the audit trail and logs: <c>api-key:{id}:{prefix}</c>.</summary>
     public static string Actor(this ClaimsPrincipal user) => user.Identity?.Name ?? "api";
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lupa.Campaigns;
 using Lupa.Domain;
 using Lupa.Domain.Campaigns;
+using Lupa.Domain.Privacy;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -218,6 +219,8 @@ public static class CampaignsApi
         var rendered = await c.PreviewAsync(row, subscriber, ct);
         if (!rendered.IsOk)
             return ApiBody.Invalid("body", rendered.Reason!);
+        if (subscriber is not null)
+            await s.AuditAsync(user, AuditActions.CampaignPreview, "subscriber:" + subscriber.Id, new { campaign = id }, ct);
         return TypedResults.Ok(new CampaignPreviewDto(rendered.Value!.Subject, rendered.Value.Html, rendered.Value.Text));
     }
 
@@ -241,6 +244,8 @@ public static class CampaignsApi
         if (input.SubscriberId is { } sid && (subscriber = await s.Store(user).GetSubscriberAsync(sid, ct)) is null)
             return ApiBody.NotFound("subscriber");
         var sent = await c.SendTestAsync(row, subscriber, addresses, ct);
+        if (sent.IsOk && subscriber is not null)
+            await s.AuditAsync(user, AuditActions.CampaignTest, "subscriber:" + subscriber.Id, new { campaign = id, addresses = addresses.Count }, ct);
         return sent.IsOk ? TypedResults.Accepted($"/api/v1/campaigns/{id}") : ApiBody.Invalid(sent.Code!, sent.Reason!);
     }
 
@@ -265,7 +270,7 @@ public static class CampaignsApi
         return TypedResults.Ok(await DtoAsync(c.For(user.OrgId()), id, s));
     }
 
-    private static async Task<Results<Ok<CampaignRecipientPage>, ProblemHttpResult>> Recipients(long id, string? state, string? cursor, int? limit, ClaimsPrincipal user, CampaignService c, CancellationToken ct)
+    private static async Task<Results<Ok<CampaignRecipientPage>, ProblemHttpResult>> Recipients(long id, string? state, string? cursor, int? limit, ClaimsPrincipal user, ApiServices s, CampaignService c, CancellationToken ct)
     {
         var store = c.For(user.OrgId());
         if (await store.GetAsync(id, ct) is null)
@@ -284,6 +289,7 @@ public static class CampaignsApi
         var rows = await store.ListRecipientsAsync(id, stateCode, after, take, ct);
         var items = rows.Select(r => new CampaignRecipientDto(r.SubscriberId, r.Email, RecipientStates[Math.Clamp(r.State, 0, 3)], r.Attempts,
             r.SentAt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, r.LastError)).ToArray();
+        await s.AuditListedAsync(user, AuditActions.CampaignRecipients, "campaign:" + id, items.Select(i => i.SubscriberId).ToList(), new { state }, ct);
         return TypedResults.Ok(new CampaignRecipientPage(items, rows.Count == take ? ApiBody.Cursor(rows[^1].SubscriberId) : null));
     }
 
@@ -300,6 +306,7 @@ public static class CampaignsApi
         var rows = await s.Bounces(user).ListAsync(id, string.IsNullOrEmpty(kind) ? null : kind, before == 0 ? long.MaxValue : before, take, ct);
         var items = rows.Select(r => new BounceEventDto(r.Id, r.SubscriberId, r.Email, r.Kind, r.Status, r.Diagnostic, r.Source,
             DateTimeOffset.FromUnixTimeMilliseconds(r.ReceivedAt))).ToArray();
+        await s.AuditListedAsync(user, AuditActions.BounceList, "campaign:" + id, items.Select(i => i.SubscriberId).Distinct().ToList(), new { kind }, ct);
         return TypedResults.Ok(new BounceEventPage(items, rows.Count == take ? ApiBody.Cursor(rows[^1].Id) : null));
     }
 

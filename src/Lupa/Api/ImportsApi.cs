@@ -150,11 +150,12 @@ public static class ImportsApi
         return job is null ? ApiBody.NotFound("import") : TypedResults.Ok(ToDto(job, s.Links.Base));
     }
 
-    private static async Task<IResult> Report(long id, HttpContext http, ClaimsPrincipal user, LupaDatabase db, CancellationToken ct)
+    private static async Task<IResult> Report(long id, HttpContext http, ClaimsPrincipal user, ApiServices s, LupaDatabase db, CancellationToken ct)
     {
         var store = new ImportStore(db);
         if (await store.GetAsync(user.OrgId(), id, ct) is null)
             return ApiBody.NotFound("import");
+        await s.AuditAsync(user, Lupa.Domain.Privacy.AuditActions.ImportReport, "import:" + id, new { format = "csv" }, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{id}-report.csv\"";
         await foreach (var chunk in store.ReadReportAsync(user.OrgId(), id, ct))

@@ -31,11 +31,24 @@ namespace Lupa.Api;
 /// <param name="Details">What the subject or the officer wrote (for rectification: what to correct).</param>
 /// <param name="CreatedBy">self-service, or who registered it.</param>
 /// <param name="ClosedAt">When it was completed or refused.</param>
+/// <param name="AwaitingApproval">True while a verified self-service request waits for the privacy officer's approval (the organisation's fulfilment setting).</param>
+/// <param name="ApprovedBy">Who approved its fulfilment.</param>
+/// <param name="ApprovedAt">When.</param>
 public sealed record PrivacyRequestDto(
     long Id, string Type, string? ObjectionScope, string? Email, long? SubscriberId, string Language, string Channel,
     DateTimeOffset ReceivedAt, DateTimeOffset? VerifiedAt, DateOnly DueDate, DateTimeOffset DueAt, DateOnly FirstDueDate, int ExtensionMonths,
     string? ExtensionReason, string Status, string? Deadline, int? DaysLeft, string? Handler, string? Outcome, string Details, string CreatedBy,
-    DateTimeOffset? ClosedAt);
+    DateTimeOffset? ClosedAt, bool AwaitingApproval, string? ApprovedBy, DateTimeOffset? ApprovedAt);
+
+/// <summary>The body and answer of /api/v1/settings/privacy.</summary>
+public sealed class PrivacySettingsDto
+{
+    /// <summary>
+    /// automatic (the default): verified self-service requests (access, portability, erasure, restriction, objection)
+    /// are fulfilled at once; approval: they wait in the register until the privacy officer approves them.
+    /// </summary>
+    public string? Fulfilment { get; set; }
+}
 
 /// <summary>The body of POST /api/v1/privacy/requests: a request that came by letter, phone or mail.</summary>
 public sealed class PrivacyRequestInput
@@ -116,6 +129,10 @@ public static class PrivacyRequestsApi
         g.MapPost("/{id:long}/fulfil", Fulfil).WithSummary("Does what the request asks and completes it: erasure, restriction, objection, access or portability (the answer mailed); rectification with the corrected values in the body.").Accepts<FulfilInput>("application/json");
         g.MapPost("/{id:long}/complete", Complete).WithSummary("Completes the request with its outcome.").Accepts<CompleteInput>("application/json");
         g.MapPost("/{id:long}/refuse", Refuse).WithSummary("Refuses the request with a reason; the subject is told, with their right to complain.").Accepts<RefuseInput>("application/json");
+        g.MapPost("/{id:long}/approve", Approve).WithSummary("Approves a verified self-service request that waits for approval, and fulfils it.");
+        var settings = api.MapGroup("/settings/privacy").WithTags("Privacy requests");
+        settings.MapGet("/", GetSettings).WithSummary("Whether verified self-service requests are fulfilled automatically or after approval.");
+        settings.MapPut("/", PutSettings).WithSummary("Sets fulfilment to automatic or approval.").Accepts<PrivacySettingsDto>("application/json");
     }
 
     internal static PrivacyRequestDto ToDto(PrivacyRequestRow r, PrivacyRequestService s)
@@ -132,7 +149,7 @@ public static class PrivacyRequestsApi
                 _ => "on_time",
             },
             state is null ? null : PrivacyDeadlines.DaysLeft(due, s.Today()), r.Handler, r.Outcome, r.Details, r.CreatedBy,
-            r.ClosedAt is { } c ? Time(c) : null);
+            r.ClosedAt is { } c ? Time(c) : null, r.AwaitingApproval, r.ApprovedBy, r.ApprovedAt is { } a ? Time(a) : null);
     }
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
@@ -152,8 +169,10 @@ public static class PrivacyRequestsApi
     };
 
     private static async Task<Results<Ok<PrivacyRequestDto[]>, ProblemHttpResult>> List(
-        string? status, string? overdue, string? dueSoon, int? limit, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)
+        string? status, string? overdue, string? dueSoon, string? awaitingApproval, int? limit, ClaimsPrincipal user, PrivacyRequestService s, ApiServices api, CancellationToken ct)
     {
+        if (Flag(awaitingApproval) is not { } isAwaiting)
+            return ApiBody.Invalid("awaitingApproval", "must be true or false");
         if (status is not null && !PrivacyRequestStatuses.IsKnown(status))
             return ApiBody.Invalid("status", "must be one of " + string.Join(", ", PrivacyRequestStatuses.All));
         if (Flag(overdue) is not { } isOverdue)
@@ -163,14 +182,41 @@ public static class PrivacyRequestsApi
         var take = limit ?? 100;
         if (take is < 1 or > 500)
             return ApiBody.Invalid("limit", "must be from 1 to 500");
-        var rows = await s.For(user.OrgId()).ListAsync(s.Filter(status, isOverdue, isDueSoon, take), ct);
+        var rows = await s.For(user.OrgId()).ListAsync(s.Filter(status, isOverdue, isDueSoon, take) with { AwaitingApproval = isAwaiting }, ct);
+        await api.AuditListedAsync(user, AuditActions.PrivacyRequestList, "privacy_requests", rows.Select(r => r.Id).ToList(), new { status }, ct);
         return TypedResults.Ok(rows.Select(r => ToDto(r, s)).ToArray());
     }
 
-    private static async Task<Results<Ok<PrivacyRequestDto>, ProblemHttpResult>> Get(long id, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)
+    private static async Task<Results<Ok<PrivacyRequestDto>, ProblemHttpResult>> Get(long id, ClaimsPrincipal user, PrivacyRequestService s, ApiServices api, CancellationToken ct)
     {
         var row = await s.For(user.OrgId()).GetAsync(id, ct);
-        return row is null ? ApiBody.NotFound("privacy request") : TypedResults.Ok(ToDto(row, s));
+        if (row is null)
+            return ApiBody.NotFound("privacy request");
+        await api.AuditAsync(user, AuditActions.PrivacyRequestView, "privacy_request:" + id, null, ct);
+        return TypedResults.Ok(ToDto(row, s));
+    }
+
+    private static async Task<Results<Ok<PrivacyRequestDto>, ProblemHttpResult>> Approve(long id, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)
+    {
+        var result = await s.ApproveAsync(user.OrgId(), id, user.Actor(), ct);
+        return result.IsOk ? TypedResults.Ok(ToDto(result.Value!, s)) : Problem(result);
+    }
+
+    private static async Task<Ok<PrivacySettingsDto>> GetSettings(ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct) =>
+        TypedResults.Ok(new PrivacySettingsDto { Fulfilment = await s.FulfilmentApprovalAsync(user.OrgId(), ct) ? "approval" : "automatic" });
+
+    private static async Task<Results<Ok<PrivacySettingsDto>, ProblemHttpResult>> PutSettings(HttpContext http, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)
+    {
+        var (input, problem) = await ApiBody.ReadAsync<PrivacySettingsDto>(http);
+        if (problem is not null)
+            return problem;
+        if (input!.Fulfilment is not null)
+        {
+            if (input.Fulfilment is not ("automatic" or "approval"))
+                return ApiBody.Invalid("fulfilment", "must be 'automatic' or 'approval'");
+            await s.SetFulfilmentApprovalAsync(user.OrgId(), input.Fulfilment == "approval", user.Actor(), ct);
+        }
+        return await GetSettings(user, s, ct);
     }
 
     private static async Task<Results<Created<PrivacyRequestDto>, ProblemHttpResult>> Register(HttpContext http, ClaimsPrincipal user, PrivacyRequestService s, CancellationToken ct)

@@ -239,6 +239,8 @@ public static class SendingApi
             return ApiBody.Invalid("body", built.Reason!);
         await store.EnqueueAsync(new OutboxMessage("transactional", messageId, fields.FromAddress, to.Value.Value, MailComposer.ToBytes(built.Value!)) { LegalBasis = basis }, s.Now(), ct);
         signal.Notify();
+        await s.AuditAsync(user, Lupa.Domain.Privacy.AuditActions.TransactionalSend, subscriber is null ? "message:" + messageId : "subscriber:" + subscriber.Id,
+            new { legalBasis = basis, messageId }, ct);
         return TypedResults.Accepted($"/api/v1/transactional", new TransactionalDto(messageId, "queued"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Lupa.Domain;
+using Lupa.Domain.Privacy;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -118,6 +119,8 @@ public static class SubscribersApi
             if (!parsed.IsOk)
                 return ApiBody.Invalid("email", parsed.Reason!);
             var one = await store.FindSubscriberAsync(parsed.Value!.Value, ct);
+            if (one is not null)
+                await s.AuditAsync(user, AuditActions.SubscriberView, "subscriber:" + one.Id, new { lookup = "email" }, ct);
             return TypedResults.Ok(new SubscriberPage(one is null ? [] : [await ToDtoAsync(store, one, ct)], null));
         }
         if (!ApiBody.TryReadCursor(cursor, out var after))
@@ -131,6 +134,7 @@ public static class SubscribersApi
         var items = new List<SubscriberDto>();
         foreach (var r in rows.Take(take))
             items.Add(await ToDtoAsync(store, r, ct));
+        await s.AuditListedAsync(user, AuditActions.SubscriberList, "subscribers", items.Select(i => i.Id).ToList(), new { search = search is not null }, ct);
         return TypedResults.Ok(new SubscriberPage([.. items], rows.Count > take ? ApiBody.Cursor(rows[take - 1].Id) : null));
     }
 
@@ -138,7 +142,10 @@ public static class SubscribersApi
     {
         var store = s.Store(user);
         var row = await store.GetSubscriberAsync(id, ct);
-        return row is null ? ApiBody.NotFound("subscriber") : TypedResults.Ok(await ToDtoAsync(store, row, ct));
+        if (row is null)
+            return ApiBody.NotFound("subscriber");
+        await s.AuditAsync(user, AuditActions.SubscriberView, "subscriber:" + id, null, ct);
+        return TypedResults.Ok(await ToDtoAsync(store, row, ct));
     }
 
     private static async Task<Results<Ok<ConsentRecordDto[]>, ProblemHttpResult>> Consents(long id, ClaimsPrincipal user, ApiServices s, CancellationToken ct)
@@ -147,6 +154,7 @@ public static class SubscribersApi
         if (await store.GetSubscriberAsync(id, ct) is null)
             return ApiBody.NotFound("subscriber");
         var rows = await store.ListConsentRecordsAsync(id, ct);
+        await s.AuditAsync(user, AuditActions.SubscriberConsents, "subscriber:" + id, new { records = rows.Count }, ct);
         return TypedResults.Ok(rows.Select(r => new ConsentRecordDto(
             r.Id, r.ListId, r.ListSlug, r.Kind, r.Method, Time(r.OccurredAt), r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.WordingText, r.WordingHash,
             r.PrivacyNoticeVersion, Time(r.FormSubmittedAt), r.FormIp, r.FormUserAgent, r.Actor, r.EvidenceMethod, r.LegalBasis, r.ImportId, Time(r.RecordedAt))).ToArray());
@@ -200,6 +208,8 @@ public static class SubscribersApi
                 return ApiBody.Conflict("email", $"the address is on the suppression list ({result.Status["suppressed:".Length..]}) for list '{list.Slug}'; only the person can subscribe again, through the form");
             subscriberId = result.SubscriberId;
         }
+        await s.AuditAsync(user, AuditActions.SubscriberAdd, "subscriber:" + subscriberId,
+            new { lists = lists.Select(l => l.Id).Distinct().ToArray(), evidence = evidence is not null, created = !existed }, ct);
         var dto = await ToDtoAsync(store, (await store.GetSubscriberAsync(subscriberId, ct))!, ct);
         return existed ? TypedResults.Ok(dto) : TypedResults.Created($"/api/v1/subscribers/{subscriberId}", dto);
     }
@@ -233,7 +243,8 @@ public static class SubscribersApi
         var sub = (await store.ListSubscriptionsAsync(id, ct)).FirstOrDefault(x => x.ListId == listId);
         if (sub is null)
             return ApiBody.NotFound("subscription to that list");
-        await store.UnsubscribeAsync(sub.Id, ConsentMethods.Api, null, null, user.Actor(), s.Now(), ct);
+        if (await store.UnsubscribeAsync(sub.Id, ConsentMethods.Api, null, null, user.Actor(), s.Now(), ct))
+            await s.AuditAsync(user, AuditActions.SubscriberUnsubscribe, "subscriber:" + id, new { list = listId }, ct);
         return TypedResults.Ok(await ToDtoAsync(store, row, ct));
     }
 

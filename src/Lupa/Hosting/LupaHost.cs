@@ -69,6 +69,7 @@ public static class LupaHost
         db.Migrate();
         var linkKey = await LoadLinkKeyAsync(db, options);
         await LoadSuppressionKeyAsync(db, options);
+        await LoadAuditKeyAsync(db, options);
         await Bootstrap.EnsureOperatorAsync(db, options, console ?? Console.Out, TimeProvider.System);
 
         services.AddSingleton(db);
@@ -99,6 +100,9 @@ public static class LupaHost
         services.AddSingleton<Lupa.Privacy.PrivacySummary>();
         services.AddSingleton<Lupa.Privacy.PrivacyReports>();
         services.AddSingleton<Lupa.Privacy.ErasureScrubber>();
+        services.AddSingleton<Lupa.Privacy.AuditTrail>();
+        services.AddSingleton<Lupa.Privacy.RetentionService>();
+        services.AddSingleton<Lupa.Privacy.RecordsOfProcessing>();
         services.AddHostedService(sp => sp.GetRequiredService<Lupa.Privacy.ErasureScrubber>());
         services.AddSingleton<Lupa.Privacy.WebhookSignal>();
         services.AddSingleton<Lupa.Privacy.DataRecipientService>();
@@ -119,6 +123,8 @@ public static class LupaHost
             services.AddHostedService<Lupa.Campaigns.CampaignSender>();
         if (options.Privacy.SummaryEnabled)
             services.AddHostedService<Lupa.Privacy.PrivacySummaryWorker>();
+        if (options.Retention.Enabled)
+            services.AddHostedService<Lupa.Privacy.RetentionWorker>();
         if (Lupa.Bounces.BounceService.Runs(options.Bounces))
             services.AddHostedService<Lupa.Bounces.BounceService>();
 
@@ -206,12 +212,28 @@ public static class LupaHost
         ReportsApi.Map(api);
         PrivacyRecipientsApi.Map(api);
         BreachesApi.Map(api);
+        AccountabilityApi.Map(api);
         return app;
     }
 
     /// <summary>Sets the key of the suppression list's address hashes: configured, or generated once and kept in the database.</summary>
     public static async Task LoadSuppressionKeyAsync(LupaDatabase db, LupaOptions options) =>
         db.SuppressionKey = await LoadKeyAsync(db, options.Secrets.SuppressionKey, "Lupa:Secrets:SuppressionKey", "suppression_key", minimumBytes: 0);
+
+    /// <summary>
+    /// Sets the key of the audit trail head's MAC from <c>Lupa:Secrets:AuditKey</c> (never stored in the database), and
+    /// seals a head written before the key was configured.
+    /// </summary>
+    public static async Task LoadAuditKeyAsync(LupaDatabase db, LupaOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Secrets.AuditKey))
+            return;
+        var key = Convert.FromBase64String(options.Secrets.AuditKey);
+        if (key.Length < 32)
+            throw new OptionsValidationException("Lupa:Secrets:AuditKey", typeof(SecretOptions), ["Lupa:Secrets:AuditKey must be at least 32 bytes (base64)."]);
+        db.AuditKey = key;
+        await new AuditStore(db).SealAsync();
+    }
 
     private static Task<byte[]> LoadLinkKeyAsync(LupaDatabase db, LupaOptions options) =>
         LoadKeyAsync(db, options.Secrets.LinkKey, "Lupa:Secrets:LinkKey", "link_key", minimumBytes: 32);

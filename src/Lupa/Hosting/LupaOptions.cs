@@ -57,6 +57,12 @@ public sealed class LupaOptions
     /// <summary>The operator's acceptable use policy: the rates that warn, pause campaigns and suspend sending.</summary>
     public Lupa.Domain.AcceptableUse.AcceptableUsePolicy AcceptableUse { get; set; } = new();
 
+    /// <summary>The daily retention job.</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>The operator as processor, for the records of processing (Article 30(2)).</summary>
+    public ProcessorOptions Processor { get; set; } = new();
+
     /// <summary>
     /// Relays for campaign mail, with weights and limits; when empty, campaigns use <see cref="Smtp"/>
     /// (or the mail catcher when no relay is set).
@@ -170,6 +176,43 @@ public sealed class SecretOptions
 
     /// <summary>Base64 key of the suppression list's address hashes; generated and kept in the database when unset. Never change it: old entries would stop matching.</summary>
     public string? SuppressionKey { get; set; }
+
+    /// <summary>
+    /// Base64 key (32 bytes or more) of the MAC on the audit trail's head. Keep it outside the database (environment or a
+    /// secrets file): whoever can write the database but not read this key cannot remove the last audit entries or
+    /// rewrite the chain unnoticed. Unset: the head carries no MAC.
+    /// </summary>
+    public string? AuditKey { get; set; }
+}
+
+/// <summary><c>Lupa:Retention</c>.</summary>
+public sealed class RetentionOptions
+{
+    /// <summary>Run the daily retention job on this node (any number of nodes may; each organisation's day runs once).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The hour (0-23, in <c>Lupa:Privacy:TimeZone</c>) the job runs.</summary>
+    [Range(0, 23)]
+    public int Hour { get; set; } = 3;
+}
+
+/// <summary><c>Lupa:Processor</c>: the operator running Lupa for its customer organisations, as the records of processing name it.</summary>
+public sealed class ProcessorOptions
+{
+    /// <summary>The processor's name (the service provider).</summary>
+    public string Name { get; set; } = "The operator of this Lupa service";
+
+    /// <summary>Its postal address, mail and phone.</summary>
+    public string Contact { get; set; } = "";
+
+    /// <summary>Its data protection officer, if any.</summary>
+    public string DpoContact { get; set; } = "";
+
+    /// <summary>Transfers to third countries or international organisations and their safeguards (Article 30(2)(c)).</summary>
+    public string Transfers { get; set; } = "None: Lupa sends no personal data outside the servers and relays listed here.";
+
+    /// <summary>Sub-processors the operator uses (hosting, backups, relays run by others), one entry each.</summary>
+    public List<string> SubProcessors { get; set; } = [];
 }
 
 /// <summary><c>Lupa:Outbox</c>.</summary>

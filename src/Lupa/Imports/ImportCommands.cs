@@ -10,13 +10,13 @@ using Spectre.Console;
 
 namespace Lupa.Imports;
 
-/// <summary>The terminal verbs of imports and exports: <c>lupa import</c>, <c>lupa imports …</c>, <c>lupa export</c>, <c>lupa audit verify</c>.</summary>
+/// <summary>The terminal verbs of imports and exports: <c>lupa import</c>, <c>lupa imports …</c>, <c>lupa export</c>.</summary>
 public static class ImportCommands
 {
-    private static async Task<WebApplication> AppAsync(ParseResult parse) =>
+    internal static async Task<WebApplication> AppAsync(ParseResult parse) =>
         await LupaHost.BuildAsync(LupaHost.CreateBuilder([.. parse.UnmatchedTokens, "--Logging:LogLevel:Default=Warning"]), Console.Error);
 
-    private static async Task<OrganisationRow?> OrgAsync(WebApplication app, string? slug)
+    internal static async Task<OrganisationRow?> OrgAsync(WebApplication app, string? slug)
     {
         var org = slug is null ? null : await app.Services.GetRequiredService<SystemStore>().FindOrganisationAsync(slug);
         if (org is null)
@@ -30,7 +30,6 @@ public static class ImportCommands
         root.Subcommands.Add(ImportCommand());
         root.Subcommands.Add(ImportsCommand());
         root.Subcommands.Add(ExportCommand());
-        root.Subcommands.Add(AuditCommand());
     }
 
     private static Command ImportCommand()
@@ -119,6 +118,8 @@ public static class ImportCommands
                 await using var w = new StreamWriter(reportFile.FullName);
                 await foreach (var chunk in store.ReadReportAsync(o.Id, result.Id, ct))
                     await w.WriteAsync(chunk);
+                await app.Services.GetRequiredService<Lupa.Privacy.AuditTrail>().RecordAsync(o.Id, "cli:" + Environment.UserName,
+                    Lupa.Domain.Privacy.AuditActions.ImportReport, "import:" + result.Id, new { format = "csv" }, ct);
                 Console.WriteLine($"Report written to {reportFile.FullName}");
             }
             return result.Status switch
@@ -183,6 +184,8 @@ public static class ImportCommands
                     await Console.Error.WriteLineAsync($"lupa imports: import {importId} is not held for review");
                     return 2;
                 }
+                await app.Services.GetRequiredService<Lupa.Privacy.AuditTrail>().RecordAsync(job.OrgId, "cli:" + Environment.UserName,
+                    Lupa.Domain.Privacy.AuditActions.ImportReview, "import:" + importId, new { decision = approve ? "approve" : "reject" }, ct);
                 if (!approve)
                     ImportRunner.DeleteUpload(job);
                 await app.Services.GetRequiredService<SubscriptionService>().NotifyOwnersAsync(job.OrgId, $"Import #{importId} {(approve ? "approved" : "rejected")}",
@@ -240,28 +243,8 @@ public static class ImportCommands
         return command;
     }
 
-    private static Command AuditCommand()
-    {
-        var audit = new Command("audit", "The audit trail.");
-        var verify = new Command("verify", "Checks the hash chain of the audit trail; reports the first broken link.") { TreatUnmatchedTokensAsErrors = false };
-        verify.SetAction(async (parse, ct) =>
-        {
-            await using var app = await AppAsync(parse);
-            var broken = await new AuditStore(app.Services.GetRequiredService<LupaDatabase>()).VerifyAsync(ct);
-            if (broken is null)
-            {
-                Console.WriteLine("The audit trail is intact.");
-                return 0;
-            }
-            await Console.Error.WriteLineAsync($"The audit trail is broken at entry {broken}: it was altered, or an entry before it was removed.");
-            return 1;
-        });
-        audit.Subcommands.Add(verify);
-        return audit;
-    }
-
     /// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool and can report late).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }

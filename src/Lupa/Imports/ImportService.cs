@@ -14,7 +14,7 @@ public sealed record ImportRequest(
     long OrgId, IReadOnlyList<string> Lists, string FileName, IReadOnlyDictionary<string, string>? Mapping, string UpdateMode, bool Attested, string AttestedBy);
 
 /// <summary>Accepts import files: stores the upload, checks that it can be read at all, and queues the job.</summary>
-public sealed class ImportService(LupaDatabase db, SubscriptionService subscriptions, IOptions<LupaOptions> options, TimeProvider clock)
+public sealed class ImportService(LupaDatabase db, SubscriptionService subscriptions, Lupa.Privacy.AuditTrail audit, IOptions<LupaOptions> options, TimeProvider clock)
 {
     /// <summary>The statement every importer confirms; it is stored with the import.</summary>
     public const string Attestation =
@@ -109,6 +109,9 @@ public sealed class ImportService(LupaDatabase db, SubscriptionService subscript
         };
         var importStore = new ImportStore(db);
         var jobId = await importStore.CreateAsync(job, ct);
-        return Outcome<ImportJobRow>.Ok((await importStore.GetAnyAsync(jobId, ct))!);
+        var created = (await importStore.GetAnyAsync(jobId, ct))!;
+        await audit.RecordAsync(r.OrgId, r.AttestedBy, Lupa.Domain.Privacy.AuditActions.ImportCreate, "import:" + jobId,
+            new { lists = created.ListIdArray, bytes = created.FileBytes, sha256 = created.FileSha256, updateMode = created.UpdateMode }, ct);
+        return Outcome<ImportJobRow>.Ok(created);
     }
 }

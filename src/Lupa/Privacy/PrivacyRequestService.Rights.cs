@@ -23,7 +23,29 @@ public sealed partial class PrivacyRequestService
         var (row, org, failure) = await LoadForAsync(orgId, id, PrivacyRequestStatuses.Action.Complete, ct);
         if (failure is { } f)
             return f;
-        return await FulfilAsync(org!, row!, correction, actor, ct);
+        // Fulfilling a request that waits for approval approves it.
+        if (row!.AwaitingApproval)
+            return await ApproveAsync(orgId, id, actor, ct);
+        return await FulfilAsync(org!, row, correction, actor, ct);
+    }
+
+    /// <summary>
+    /// Approves a verified self-service request that waits for approval (the organisation's choice) and fulfils it as
+    /// it would have been at verification. Failures: <c>not_found</c>, <c>status</c> (it does not wait for approval).
+    /// </summary>
+    public async Task<Outcome<PrivacyRequestRow>> ApproveAsync(long orgId, long id, string actor, CancellationToken ct)
+    {
+        var (row, org, failure) = await LoadForAsync(orgId, id, PrivacyRequestStatuses.Action.Complete, ct);
+        if (failure is { } f)
+            return f;
+        if (!row!.AwaitingApproval)
+            return Fail<PrivacyRequestRow>("status", "The request does not wait for approval; fulfil or complete it instead.");
+        var store = For(orgId);
+        if (!await store.ApproveAsync(id, actor, Now(), ct))
+            return Fail<PrivacyRequestRow>("status", "The request changed meanwhile; read it again.");
+        row = (await store.GetAsync(id, ct))!;
+        await AuditAsync(orgId, actor, "approve", row, null, ct);
+        return await FulfilAsync(org!, row, null, actor, ct);
     }
 
     private async Task<Outcome<PrivacyRequestRow>> FulfilAsync(OrganisationRow org, PrivacyRequestRow row, Correction? correction, string actor, CancellationToken ct)

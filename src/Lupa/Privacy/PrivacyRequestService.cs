@@ -200,9 +200,20 @@ public sealed partial class PrivacyRequestService(
             return (PrivacyVerifyOutcome.AlreadyVerified, row, org);
         await AuditAsync(org.Id, "self-service", "verify", row, null, ct);
         log.LogInformation("Privacy request {RequestId} verified", row.Id);
-        if (row.Type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability)
+        if (!FulfilledAutomatically(row.Type))
+            return (PrivacyVerifyOutcome.Verified, row, org);
+        var store = For(org.Id);
+        if (await store.GetFulfilmentApprovalAsync(ct))
+        {
+            // The organisation chose to approve each fulfilment: the request waits in the register for the privacy officer.
+            await store.AwaitApprovalAsync(row.Id, Now(), ct);
+            row = (await store.GetAsync(row.Id, ct))!;
+            await AuditAsync(org.Id, AutomaticHandler, "await_approval", row, null, ct);
+            log.LogInformation("Privacy request {RequestId} waits for approval", row.Id);
+        }
+        else if (row.Type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability)
             row = await AnswerAsync(org, row, ct);
-        else if (row.Type is PrivacyRequestTypes.Erasure or PrivacyRequestTypes.Restriction or PrivacyRequestTypes.Objection)
+        else
             row = (await FulfilAsync(org, row, null, AutomaticHandler, ct)).Value ?? row;
         return (PrivacyVerifyOutcome.Verified, row, org);
     }
@@ -227,6 +238,23 @@ public sealed partial class PrivacyRequestService(
         var answered = await ApplyAsync(org.Id, row, change, mail, AutomaticHandler, "complete", null, ct);
         return answered.Value ?? row;
     }
+
+    /// <summary>
+    /// True for the types Lupa carries out by itself once a self-service request is verified (unless the organisation
+    /// has fulfilment wait for approval): access and portability (the answer mailed), erasure, restriction and objection.
+    /// Rectification always waits for the officer, who sends the corrected values.
+    /// </summary>
+    public static bool FulfilledAutomatically(string type) =>
+        type is PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability or PrivacyRequestTypes.Erasure
+            or PrivacyRequestTypes.Restriction or PrivacyRequestTypes.Objection;
+
+    /// <summary>Whether the organisation has verified self-service requests wait for approval before they are fulfilled.</summary>
+    public Task<bool> FulfilmentApprovalAsync(long orgId, CancellationToken ct) => For(orgId).GetFulfilmentApprovalAsync(ct);
+
+    /// <summary>Sets whether fulfilment waits for approval (written to the audit trail when it changes).</summary>
+    public Task SetFulfilmentApprovalAsync(long orgId, bool required, string actor, CancellationToken ct) =>
+        For(orgId).SetFulfilmentApprovalAsync(required, new AuditEntry(orgId, actor, AuditActions.FulfilmentSetting, "organisation:" + orgId,
+            JsonSerializer.Serialize(new { fulfilment = required ? "approval" : "automatic" }), Now()), ct);
 
     /// <summary>Writes to the audit trail that the person read their data, and in which form.</summary>
     public Task RecordReportReadAsync(long orgId, PrivacyRequestRow row, string format, CancellationToken ct) =>

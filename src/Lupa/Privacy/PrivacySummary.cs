@@ -103,34 +103,9 @@ public sealed class PrivacySummary(LupaDatabase db, SystemStore system, PublicLi
 public sealed class PrivacySummaryWorker(PrivacySummary summary, IOptions<LupaOptions> options, TimeProvider clock, ILogger<PrivacySummaryWorker> log) : BackgroundService
 {
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value.Privacy;
-        var zone = o.Zone();
-        var now = clock.GetUtcNow();
-        // After a restart past the hour, today's summary still goes out (once: its Message-ID is the day's).
-        var todays = PrivacyDeadlines.NextDailyRun(now.AddDays(-1), o.SummaryHour, zone);
-        var first = todays <= now && PrivacyDeadlines.LocalDate(todays, zone) == PrivacyDeadlines.LocalDate(now, zone)
-            ? now
-            : PrivacyDeadlines.NextDailyRun(now, o.SummaryHour, zone);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var wait = first - clock.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                    await Task.Delay(wait, clock, stoppingToken);
-                await summary.SendAsync(clock.GetUtcNow(), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                log.LogError(e, "The daily privacy request summary failed; it is tried again at the next run");
-            }
-            first = PrivacyDeadlines.NextDailyRun(clock.GetUtcNow(), o.SummaryHour, zone);
-        }
+        return DailySchedule.RunAsync(clock, o.SummaryHour, o.Zone(), (now, ct) => summary.SendAsync(now, ct), log, "The daily privacy request summary", stoppingToken);
     }
 }

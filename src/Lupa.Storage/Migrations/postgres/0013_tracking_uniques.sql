@@ -13,3 +13,4 @@ CREATE TABLE tracking_tags (
     tag bigint NOT NULL,
     PRIMARY KEY (campaign_id, kind, link_id, machine, tag)
 );
+CREATE INDEX tracking_events_org_at ON tracking_events (org_id, at);

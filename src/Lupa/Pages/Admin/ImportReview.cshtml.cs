@@ -64,6 +64,7 @@ public sealed class ImportReviewModel(SystemStore system, LupaDatabase db, Subsc
             return Page();
         }
         var approve = decision == "approve";
+        await AuditAsync(job.OrgId, Lupa.Domain.Privacy.AuditActions.ImportReview, "import:" + id, new { decision }, ct);
         if (!approve)
             Lupa.Imports.ImportRunner.DeleteUpload(job);
         var org = await SystemData.GetOrganisationAsync(job.OrgId, ct);

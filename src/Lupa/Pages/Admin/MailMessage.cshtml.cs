@@ -44,6 +44,7 @@ public sealed partial class MailMessageModel(SystemStore system, TimeProvider cl
         if (message is null)
             return NotFoundPage("message");
         Message = message;
+        await AuditAsync(Person.OrgId, Lupa.Domain.Privacy.AuditActions.CaughtMailView, "caught_message:" + id, null, ct);
         Raw = Encoding.UTF8.GetString(message.Mime);
         try
         {

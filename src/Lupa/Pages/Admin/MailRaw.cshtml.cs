@@ -13,6 +13,7 @@ public sealed class MailRawModel(SystemStore system, TimeProvider clock) : Admin
         var message = await SystemData.GetCaughtMessageAsync(id, IsOperator ? null : Person.OrgId, ct);
         if (message is null)
             return NotFoundPage("message");
+        await AuditAsync(Person.OrgId, Lupa.Domain.Privacy.AuditActions.CaughtMailView, "caught_message:" + id, new { format = "eml" }, ct);
         return File(message.Mime, "message/rfc822", $"message-{id}.eml");
     }
 }

@@ -39,7 +39,7 @@ public sealed class PrivacyVerifyModel(PrivacyRequestService privacy) : PageMode
         if (outcome == PrivacyVerifyOutcome.Verified)
             Note = request!.Type switch
             {
-                PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability => Text.VerifiedReport,
+                PrivacyRequestTypes.Access or PrivacyRequestTypes.Portability when request.Status == PrivacyRequestStatuses.Completed => Text.VerifiedReport,
                 PrivacyRequestTypes.Erasure when request.Status == PrivacyRequestStatuses.Completed => Text.VerifiedErased,
                 PrivacyRequestTypes.Restriction when request.Status == PrivacyRequestStatuses.Completed => Text.VerifiedRestricted,
                 PrivacyRequestTypes.Objection when request.Status == PrivacyRequestStatuses.Completed =>

@@ -1,5 +1,6 @@
 using Lupa.Admin;
 using Lupa.Domain.Bounces;
+using Lupa.Domain.Privacy;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Mvc;
 
@@ -36,13 +37,17 @@ public sealed class BouncesModel(SystemStore system, LupaDatabase db, TimeProvid
         var rows = await store.ListAsync(null, Kind, Before == 0 ? long.MaxValue : Before, PageSize + 1, ct);
         Events = rows.Count > PageSize ? rows.Take(PageSize).ToList() : rows;
         NextBefore = rows.Count > PageSize ? Events[^1].Id : null;
+        await AuditListedAsync(AuditActions.BounceList, "bounces", Events.Select(e => e.SubscriberId).Distinct().ToList(), new { kind = Kind }, ct);
     }
 
     /// <summary>One event's raw report as plain text, while it is kept.</summary>
     public async Task<IActionResult> OnGetRawAsync(long id, CancellationToken ct)
     {
         var raw = await new BounceStore(Database, Organisation.Id).GetRawAsync(id, ct);
-        return raw is null ? NotFoundPage("report (raw reports are kept for a limited time)") : File(raw, "text/plain; charset=utf-8");
+        if (raw is null)
+            return NotFoundPage("report (raw reports are kept for a limited time)");
+        await AuditAsync(AuditActions.BounceRaw, "bounce:" + id, null, ct);
+        return File(raw, "text/plain; charset=utf-8");
     }
 
     /// <summary>The URL of a page with the given kind and cursor.</summary>

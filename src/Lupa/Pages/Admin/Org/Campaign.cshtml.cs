@@ -2,6 +2,7 @@ using Lupa.Admin;
 using Lupa.Campaigns;
 using Lupa.Domain;
 using Lupa.Domain.Campaigns;
+using Lupa.Domain.Privacy;
 using Lupa.Mail.Templates;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -145,6 +146,8 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
         var sent = await campaigns.SendTestAsync(Campaign, subscriber, parsed, ct);
         if (!sent.IsOk)
             return await RefusedAsync("test", sent.Reason!, StatusCodes.Status422UnprocessableEntity, email, ct);
+        if (subscriber is not null)
+            await AuditAsync(AuditActions.CampaignTest, "subscriber:" + subscriber.Id, new { campaign = id, addresses = parsed.Count }, ct);
         return LocalRedirect(OrgUrl("campaigns/" + id) + "?tested=" + sent.Value + (subscriber is null ? "" : "&email=" + Uri.EscapeDataString(subscriber.Email)));
     }
 
@@ -224,7 +227,10 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
             CheckProblems = await campaigns.CheckAsync(campaign, ct);
         }
         if (campaign.Failed > 0)
+        {
             FailedRecipients = await store.ListRecipientsAsync(id, 2, 0, FailedShown, ct);
+            await AuditListedAsync(AuditActions.CampaignRecipients, "campaign:" + id, FailedRecipients.Select(r => r.SubscriberId).ToList(), new { state = "failed" }, ct);
+        }
         if (ScheduleAt.Length == 0)
             ScheduleAt = TomorrowMorning(TimeZones.Contains(ScheduleZone) ? ScheduleZone : TimeZones[0]);
         await RenderPreviewAsync((email ?? "").Trim(), ct);
@@ -250,6 +256,8 @@ public sealed class CampaignModel(SystemStore system, LupaDatabase db, TimeProvi
             Preview = rendered.Value;
         else
             PreviewNote = "The message cannot be rendered: " + rendered.Reason;
+        if (subscriber is not null && rendered.IsOk)
+            await AuditAsync(AuditActions.CampaignPreview, "subscriber:" + subscriber.Id, new { campaign = Campaign.Id }, ct);
     }
 
     // A sensible first value for the schedule form: 09:00 tomorrow in the zone.

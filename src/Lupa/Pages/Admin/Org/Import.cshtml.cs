@@ -32,6 +32,7 @@ public sealed class ImportModel(SystemStore system, LupaDatabase db, TimeProvide
     {
         if (await _imports.GetAsync(Organisation.Id, id, ct) is null)
             return NotFoundPage("import");
+        await AuditAsync(Lupa.Domain.Privacy.AuditActions.ImportReport, "import:" + id, new { format = "csv" }, ct);
         var orgId = Organisation.Id;
         return new StreamedCsvResult($"import-{id}-report.csv",
             (output, token) => StreamedCsvResult.WriteChunksAsync(output, _imports.ReadReportAsync(orgId, id, token), "row,email,outcome,reason\n", token));

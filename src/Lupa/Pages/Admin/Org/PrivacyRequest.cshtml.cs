@@ -32,11 +32,13 @@ public sealed class PrivacyRequestModel(SystemStore system, LupaDatabase db, Tim
         if (await Privacy.For(Organisation.Id).GetAsync(id, ct) is not { } row)
             return NotFoundPage("request");
         Row = row;
+        await AuditAsync(AuditActions.PrivacyRequestView, "privacy_request:" + id, null, ct);
         Notice = done switch
         {
             "extend" => "The deadline is extended; the person is told by mail.",
             "complete" => "The request is completed.",
             "refuse" => "The request is refused; the person is told why, and of their right to complain.",
+            "approve" => "Approved and fulfilled.",
             _ => null,
         };
         return Page();
@@ -49,6 +51,10 @@ public sealed class PrivacyRequestModel(SystemStore system, LupaDatabase db, Tim
     /// <summary>Completes the request.</summary>
     public Task<IActionResult> OnPostCompleteAsync(long id, [FromForm] string? outcome, CancellationToken ct) =>
         ActAsync(id, "complete", () => Privacy.CompleteAsync(Organisation.Id, id, outcome, Person.Email, ct), ct);
+
+    /// <summary>Approves a request that waits for approval, and fulfils it.</summary>
+    public Task<IActionResult> OnPostApproveAsync(long id, CancellationToken ct) =>
+        ActAsync(id, "approve", () => Privacy.ApproveAsync(Organisation.Id, id, Person.Email, ct), ct);
 
     /// <summary>Refuses the request.</summary>
     public Task<IActionResult> OnPostRefuseAsync(long id, [FromForm] string? reason, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using Lupa.Admin;
+using Lupa.Domain.Privacy;
 using Lupa.Storage;
 using Microsoft.AspNetCore.Mvc;
 
@@ -28,6 +29,7 @@ public sealed class SubscriberModel(SystemStore system, LupaDatabase db, TimePro
         Subscriptions = await Store.ListSubscriptionsAsync(id, ct);
         Consents = await Store.ListConsentRecordsAsync(id, ct);
         _listNames = (await Store.ListListsAsync(ct)).ToDictionary(l => l.Id, l => l.Name);
+        await AuditAsync(AuditActions.SubscriberView, "subscriber:" + id, new { consents = Consents.Count }, ct);
         return Page();
     }
 

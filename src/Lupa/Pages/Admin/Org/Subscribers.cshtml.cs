@@ -1,4 +1,5 @@
 using Lupa.Admin;
+using Lupa.Domain.Privacy;
 using Lupa.Storage;
 
 namespace Lupa.Pages.Admin.Org;
@@ -32,6 +33,7 @@ public sealed class SubscribersModel(SystemStore system, LupaDatabase db, TimePr
         var rows = await Store.ListSubscribersAsync(Query.Length == 0 ? null : Query, After, PageSize + 1, ct);
         Subscribers = rows.Count > PageSize ? rows.Take(PageSize).ToList() : rows;
         NextAfter = rows.Count > PageSize ? Subscribers[^1].Id : null;
+        await AuditListedAsync(AuditActions.SubscriberList, "subscribers", Subscribers.Select(s => s.Id).ToList(), new { search = Query.Length > 0 }, ct);
     }
 
     /// <summary>The URL of the page after <paramref name="after"/> with the same search.</summary>
