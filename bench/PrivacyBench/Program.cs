@@ -1,5 +1,6 @@
 // Access report and erasure latency with many subscribers (issue "data subject's rights"): seeds N subscribers, each
-// confirmed on a list with a consent grant and a sent campaign message (an event), then times, for 100 people picked
+// confirmed on a list with a consent grant, a sent campaign message and an open and a click kept with the person
+// (individual tracking), then times, for 100 people picked
 // at random, the reads of the access report (the same store calls PrivacyReports makes) and the erasure transaction
 // (SubscriberErasure.EraseAsync). Prints the medians and the time of one file scrub afterwards.
 //
@@ -39,6 +40,8 @@ await using (var tx = await db.BeginWriteAsync())
     await c.ExecuteAsync("INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at) SELECT @orgId, id, @listId, 'confirmed', @now, @now FROM subscribers WHERE org_id = @orgId", p, tx.Transaction, commandTimeout: 3600);
     await c.ExecuteAsync("INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, source, recorded_at) SELECT @orgId, id, @listId, 'grant', 'form', @now, 'https://bench.test/join', @now FROM subscribers WHERE org_id = @orgId", p, tx.Transaction, commandTimeout: 3600);
     await c.ExecuteAsync("INSERT INTO campaign_recipients (campaign_id, subscriber_id, state, sent_at) SELECT @campaignId, id, 1, @now FROM subscribers WHERE org_id = @orgId", p, tx.Transaction, commandTimeout: 3600);
+    // An open and a click each, kept with the person (as under individual tracking).
+    await c.ExecuteAsync("INSERT INTO tracking_events (org_id, campaign_id, subscriber_id, kind, link_id, machine, at) SELECT @orgId, @campaignId, id, k, 0, 0, @now FROM subscribers, (SELECT 1 AS k UNION ALL SELECT 2) kinds WHERE org_id = @orgId", p, tx.Transaction, commandTimeout: 3600);
     await tx.CommitAsync();
 }
 if (db.IsPostgres)
@@ -64,12 +67,19 @@ foreach (var i in people)
     await store.ListSubscriptionsAsync(s.Id);
     await store.ListConsentRecordsAsync(s.Id);
     await requests.ListMessagesSentAsync(s.Id);
+    await new TrackingStore(db, orgId).PersonEventsAsync(s.Id);
+    await new PrivacyRecipientStore(db, orgId).ListAsync();
     access.Add(sw.Elapsed.TotalMilliseconds);
     sw.Restart();
     var counts = await new SubscriberErasure(db, orgId).EraseAsync(email, SuppressionKey.For(db.SuppressionKey, EmailAddress.Parse(email).Value!), now);
     erase.Add(sw.Elapsed.TotalMilliseconds);
     if (counts.Subscribers != 1 || counts.ConsentRecords != 1 || counts.CampaignRecipients != 1)
         throw new InvalidOperationException("the erasure missed a row");
+    await using (var check = await db.OpenAsync())
+    {
+        if (await check.ExecuteScalarAsync<long>("SELECT count(*) FROM tracking_events WHERE subscriber_id = @Id", new { s.Id }) != 0)
+            throw new InvalidOperationException("the erasure left tracking events");
+    }
 }
 sw.Restart();
 await SubscriberErasure.ScrubFilesAsync(db);

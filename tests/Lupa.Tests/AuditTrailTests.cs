@@ -70,7 +70,7 @@ public sealed class AuditTrailTests
         Has("subscriber.view", key, $"subscriber:{id}");
         Has("subscriber.consents", key, $"subscriber:{id}");
         Has("subscriber.list", key, "subscribers");
-        Has("subscriber.change", key, $"subscriber:{id}");
+        Has("subscriber.rectify", key, $"subscriber:{id}");
         Has("privacy_request.list", key, "privacy_requests");
         Has("privacy_request.view", key, $"privacy_request:{request.GetProperty("id").GetInt64()}");
         Has("subscriber.list", org.OwnerEmail, "subscribers");
@@ -79,7 +79,7 @@ public sealed class AuditTrailTests
         Has("privacy_request.view", org.OwnerEmail, $"privacy_request:{request.GetProperty("id").GetInt64()}");
         Assert.Equal(2, entries.Count(e => e.Action == "subscriber.view" && e.Actor.StartsWith(key, StringComparison.Ordinal)));
         Assert.DoesNotContain(entries, e => e.Subject == "subscriber:999999");
-        Assert.Contains("\"fields\":[\"name\"]", entries.First(e => e.Action == "subscriber.change").Details);
+        Assert.Contains("\"fields\":[\"name\"]", entries.First(e => e.Action == "subscriber.rectify").Details);
         Assert.DoesNotContain(entries, e => (e.Details + e.Subject).Contains("maija", StringComparison.OrdinalIgnoreCase));
         Assert.Null(await new AuditStore(host.Db).VerifyAsync());
 

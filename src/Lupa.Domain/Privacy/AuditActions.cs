@@ -18,8 +18,8 @@ public static class AuditActions
     /// <summary>A subscriber was added to lists by the API.</summary>
     public const string SubscriberAdd = "subscriber.add";
 
-    /// <summary>A subscriber's name or language was changed by the API.</summary>
-    public const string SubscriberChange = "subscriber.change";
+    /// <summary>A subscriber's name or language was rectified (API, preference centre or a fulfilled request), the fields named.</summary>
+    public const string SubscriberRectify = "subscriber.rectify";
 
     /// <summary>A subscription was withdrawn by the API.</summary>
     public const string SubscriberUnsubscribe = "subscriber.unsubscribe";

@@ -201,7 +201,7 @@ public sealed partial class PrivacyRequestService
         if (await store.UpdateSubscriberAsync(s.Id, name, language, Now(), ct, notify))
         {
             recipients.Wake();
-            await new AuditStore(db).AppendAsync(orgId, actor, "subscriber.rectify", "subscriber:" + s.Id, JsonSerializer.Serialize(new { fields = changed }), Now(), ct);
+            await new AuditStore(db).AppendAsync(orgId, actor, AuditActions.SubscriberRectify, "subscriber:" + s.Id, JsonSerializer.Serialize(new { fields = changed }), Now(), ct);
         }
         return changed;
     }
