@@ -167,7 +167,7 @@ public sealed class RetentionStore(LupaDatabase db, long orgId)
         """
         FROM subscribers s
         WHERE s.org_id = @OrgId AND s.created_at < @cutoff AND s.restricted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM consent_records r WHERE r.org_id = @OrgId AND r.subscriber_id = s.id)
+          AND NOT EXISTS (SELECT 1 FROM consent_records r WHERE r.subscriber_id = s.id)
           AND NOT EXISTS (SELECT 1 FROM subscriptions x WHERE x.org_id = @OrgId AND x.subscriber_id = s.id
                           AND NOT (x.status = 'pending' AND x.confirmed_at IS NULL AND x.unsubscribed_at IS NULL AND coalesce(x.request_at, x.created_at) < @cutoff))
         """;

@@ -59,12 +59,14 @@ public sealed class SubscriberErasure(LupaDatabase db, long orgId)
         int recipients = 0, consents = 0, subscriptions = 0, subscribers = 0;
         foreach (var id in ids)
         {
-            // A subscriber id belongs to one organisation, so the campaign rows need no org filter of their own.
+            // A subscriber id belongs to one organisation (the ids were read with its filter above), so the rows keyed by it
+            // need no org filter of their own; with one, SQLite's planner may pick an index led by org_id, such as the
+            // reports' (org_id, recorded_at), and read every row of the organisation.
             recipients += await c.ExecuteAsync("DELETE FROM campaign_recipients WHERE subscriber_id = @id", new { id }, t);
-            consents += await c.ExecuteAsync("DELETE FROM consent_records WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
+            consents += await c.ExecuteAsync("DELETE FROM consent_records WHERE subscriber_id = @id", new { id }, t);
             subscriptions += await c.ExecuteAsync("DELETE FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
             subscribers += await c.ExecuteAsync("DELETE FROM subscribers WHERE org_id = @OrgId AND id = @id", new { OrgId, id }, t);
-            await c.ExecuteAsync("DELETE FROM bounce_events WHERE org_id = @OrgId AND subscriber_id = @id", new { OrgId, id }, t);
+            await c.ExecuteAsync("DELETE FROM bounce_events WHERE subscriber_id = @id", new { id }, t);
             await TrackingStore.DeletePersonEventsAsync(tx, OrgId, id);
         }
         // Before the outbox: a breach notice being queued holds its person's row until it commits, and its mail is

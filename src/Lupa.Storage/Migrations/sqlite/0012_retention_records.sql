@@ -66,7 +66,8 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_head only moves forward');
 END;
 
--- Indexes the retention steps read by.
+-- Indexes the retention steps read by (bounce events by age use bounce_events_org_received of 0010), and the
+-- erasure of one person's bounce events.
+CREATE INDEX bounce_events_subscriber ON bounce_events (subscriber_id);
 CREATE INDEX subscriptions_pending ON subscriptions (org_id, request_at) WHERE status = 'pending';
-CREATE INDEX bounce_events_received ON bounce_events (org_id, received_at);
 CREATE INDEX outbox_finished ON outbox (org_id, coalesce(sent_at, failed_at)) WHERE sent_at IS NOT NULL OR failed_at IS NOT NULL;

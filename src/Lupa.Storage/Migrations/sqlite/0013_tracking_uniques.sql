@@ -13,4 +13,5 @@ CREATE TABLE tracking_tags (
     tag bigint NOT NULL,
     PRIMARY KEY (campaign_id, kind, link_id, machine, tag)
 ) WITHOUT ROWID;
-CREATE INDEX tracking_events_org_at ON tracking_events (org_id, at);
+-- The retention job deletes individual events by age (Lupa:Retention, tracking period).
+CREATE INDEX tracking_events_at ON tracking_events (at);
