@@ -75,7 +75,7 @@ public sealed class CampaignReports(LupaDatabase db)
 
         return new CampaignReport(campaign.Id, campaign.Name, campaign.Status, Time(campaign.StartedAt), Time(campaign.FinishedAt), individual,
             campaign.Total, campaign.Sent, campaign.Failed, Math.Max(0, campaign.Sent - bounced), campaign.HardBounces, campaign.SoftBounces, campaign.Complaints,
-            Sum(TrackingKind.Unsubscribe, 0) + Sum(TrackingKind.Unsubscribe, 1),
+            campaign.Unsubscribes,
             Engagement(TrackingKind.Open), Engagement(TrackingKind.Click), linkClicks, hours);
     }
 
