@@ -81,11 +81,20 @@ public static class MailComposer
         return message;
     }
 
-    /// <summary>The message as the bytes that go over SMTP.</summary>
+    private static readonly FormatOptions Wire = CreateWireFormat();
+
+    private static FormatOptions CreateWireFormat()
+    {
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        return options;
+    }
+
+    /// <summary>The message as the bytes that go over SMTP (CRLF line ends; the SMTP layer adds only the dot-stuffing).</summary>
     public static byte[] ToBytes(MimeMessage message)
     {
         using var stream = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, stream);
+        message.WriteTo(Wire, stream);
         return stream.ToArray();
     }
 

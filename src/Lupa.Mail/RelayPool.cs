@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using MimeKit;
 
 namespace Lupa.Mail;
 
@@ -50,7 +49,7 @@ public sealed class RelayPool : IAsyncDisposable
     /// Sends through one relay; if it cannot be reached, through the next that can. An answer from a
     /// relay (2xx, 4xx, 5xx) is final for this try: another relay would likely say the same.
     /// </summary>
-    public async Task<DeliveryResult> SendAsync(MimeMessage message, string mailFrom, string rcptTo, CancellationToken ct)
+    public async Task<DeliveryResult> SendAsync(ReadOnlyMemory<byte> message, string mailFrom, string rcptTo, CancellationToken ct)
     {
         var tried = 0;
         DeliveryResult last = default;

@@ -1,8 +1,7 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using MailKit;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using MimeKit;
 
 namespace Lupa.Mail;
@@ -31,162 +30,140 @@ public readonly record struct DeliveryResult(DeliveryStatus Status, string? Deta
 }
 
 /// <summary>
-/// Delivers messages to one relay over a pool of reused SMTP connections. Each connection's socket
-/// has Nagle's algorithm off: with it on, the small write that ends DATA waits for a delayed ACK and
-/// one connection manages about 22 messages a second instead of thousands.
+/// Delivers messages to one relay over a pool of reused SMTP sessions (<see cref="SmtpConnection"/>). Each
+/// session's socket has Nagle's algorithm off: with it on, the small write that ends DATA waits for a delayed
+/// ACK and one connection manages about 22 messages a second instead of thousands.
 /// </summary>
 public sealed class SmtpSender : IAsyncDisposable
 {
+    // A session idle longer than this is checked with a NOOP before it carries a message: relays close idle
+    // sessions (Postfix after 300 s), and a message should not be the probe.
+    private const long IdleCheckMs = 20_000;
+
     private readonly RelayOptions _relay;
-    private readonly Channel<SmtpClient> _idle;
+    private readonly RemoteCertificateValidationCallback? _validateCertificate;
+    private readonly Channel<SmtpConnection> _idle;
     private readonly SemaphoreSlim _slots;
 
-    /// <summary>Creates a sender for a relay.</summary>
-    public SmtpSender(RelayOptions relay)
+    /// <summary>Creates a sender for a relay. <paramref name="validateCertificate"/> replaces the system's check of the relay's TLS certificate.</summary>
+    public SmtpSender(RelayOptions relay, RemoteCertificateValidationCallback? validateCertificate = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(relay.Host);
         _relay = relay;
-        _idle = Channel.CreateUnbounded<SmtpClient>();
+        _validateCertificate = validateCertificate;
+        _idle = Channel.CreateUnbounded<SmtpConnection>();
         _slots = new SemaphoreSlim(Math.Max(1, relay.MaxConnections));
     }
 
     /// <summary>The relay's settings.</summary>
     public RelayOptions Relay => _relay;
 
-    /// <summary>Sends an already built message to one recipient with the given envelope sender.</summary>
-    public async Task<DeliveryResult> SendAsync(MimeMessage message, string mailFrom, string rcptTo, CancellationToken ct)
+    /// <summary>
+    /// Sends a finished message (the bytes of <see cref="MailComposer.ToBytes"/> or <see cref="PersonalisedMessageWriter"/>)
+    /// to one recipient with the given envelope sender.
+    /// </summary>
+    public async Task<DeliveryResult> SendAsync(ReadOnlyMemory<byte> message, string mailFrom, string rcptTo, CancellationToken ct)
     {
         await _slots.WaitAsync(ct);
-        SmtpClient? client = null;
         try
         {
-            try
+            // A pooled session the relay has closed meanwhile fails before any of the message went out: the
+            // message is then tried once more on a new session.
+            for (var attempt = 0; ; attempt++)
             {
-                client = await RentAsync(ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                return new DeliveryResult(DeliveryStatus.Transient, e.Message) { Unreachable = true };
-            }
-            await client.SendAsync(message, MailboxAddress.Parse(mailFrom), [MailboxAddress.Parse(rcptTo)], ct);
-            _idle.Writer.TryWrite(client);
-            client = null;
-            return DeliveryResult.Ok;
-        }
-        catch (SmtpCommandException e)
-        {
-            var code = (int)e.StatusCode;
-            var detail = $"{code} {e.Message}".Trim();
-            // After a refused command the session is still usable once reset.
-            if (client is not null && client.IsConnected)
-            {
+                SmtpConnection session;
+                bool reused;
                 try
                 {
-                    await client.NoOpAsync(ct);
-                    _idle.Writer.TryWrite(client);
-                    client = null;
+                    (session, reused) = await RentAsync(ct);
                 }
-                catch (Exception)
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
-                    // the connection is broken after all; it is thrown away below
+                    return new DeliveryResult(DeliveryStatus.Transient, Describe(e)) { Unreachable = true };
+                }
+                var dataSent = new StrongBox<bool>();
+                try
+                {
+                    var reply = await session.SendAsync(message, mailFrom, rcptTo, dataSent, ct);
+                    Return(session);
+                    return reply.IsPositive
+                        ? DeliveryResult.Ok
+                        : new DeliveryResult(reply.Code >= 500 ? DeliveryStatus.Permanent : DeliveryStatus.Transient, reply.ToString());
+                }
+                catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+                {
+                    await session.DisposeAsync();
+                    if (reused && !dataSent.Value && attempt == 0)
+                        continue;
+                    return new DeliveryResult(DeliveryStatus.Transient, Describe(e));
+                }
+                catch
+                {
+                    await session.DisposeAsync();
+                    throw;
                 }
             }
-            return new DeliveryResult(code >= 500 ? DeliveryStatus.Permanent : DeliveryStatus.Transient, detail);
-        }
-        catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or TimeoutException or SslHandshakeException or AuthenticationException)
-        {
-            return new DeliveryResult(DeliveryStatus.Transient, e.Message);
         }
         finally
         {
-            if (client is not null)
-                await DiscardAsync(client);
             _slots.Release();
         }
     }
 
+    /// <summary>Sends a message built with MimeKit.</summary>
+    public Task<DeliveryResult> SendAsync(MimeMessage message, string mailFrom, string rcptTo, CancellationToken ct) =>
+        SendAsync(MailComposer.ToBytes(message), mailFrom, rcptTo, ct);
+
     /// <summary>Whether the relay answers: a connection is made (or an idle one checked) with a NOOP.</summary>
     public async Task<bool> ProbeAsync(CancellationToken ct)
     {
-        SmtpClient? client = null;
         try
         {
-            client = await RentAsync(ct);
-            await client.NoOpAsync(ct);
-            _idle.Writer.TryWrite(client);
-            client = null;
-            return true;
+            var (session, _) = await RentAsync(ct);
+            if (await session.NoOpAsync(ct))
+            {
+                Return(session);
+                return true;
+            }
+            await session.DisposeAsync();
+            return false;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             return false;
         }
-        finally
-        {
-            if (client is not null)
-                await DiscardAsync(client);
-        }
     }
 
-    private async Task<SmtpClient> RentAsync(CancellationToken ct)
+    private async Task<(SmtpConnection Session, bool Reused)> RentAsync(CancellationToken ct)
     {
         while (_idle.Reader.TryRead(out var idle))
         {
-            if (idle.IsConnected)
-                return idle;
-            await DiscardAsync(idle);
+            if (idle.Usable && (Environment.TickCount64 - idle.LastUsedTicks < IdleCheckMs || await idle.NoOpAsync(ct)))
+                return (idle, true);
+            await idle.DisposeAsync();
         }
-        var client = new SmtpClient { Timeout = _relay.TimeoutSeconds * 1000 };
-        try
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(_relay.Host!, _relay.Port, ct);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-            var tls = _relay.Tls?.ToLowerInvariant() switch
-            {
-                "starttls" => SecureSocketOptions.StartTls,
-                "tls" => SecureSocketOptions.SslOnConnect,
-                _ => SecureSocketOptions.None,
-            };
-            await client.ConnectAsync(socket, _relay.Host!, _relay.Port, tls, ct);
-            if (!string.IsNullOrEmpty(_relay.Username))
-                await client.AuthenticateAsync(_relay.Username, _relay.Password ?? "", ct);
-            return client;
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
+        return (await SmtpConnection.OpenAsync(_relay, _validateCertificate, ct), false);
     }
 
-    private static async Task DiscardAsync(SmtpClient client)
+    private void Return(SmtpConnection session)
     {
-        try
-        {
-            if (client.IsConnected)
-                await client.DisconnectAsync(true, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception)
-        {
-            // closing a broken connection; nothing more to do
-        }
-        client.Dispose();
+        if (!session.Usable || !_idle.Writer.TryWrite(session))
+            _ = session.DisposeAsync().AsTask();
     }
+
+    private static string Describe(Exception e) => e switch
+    {
+        SmtpSessionException s => s.Message,
+        System.Security.Authentication.AuthenticationException => "TLS: " + e.Message,
+        _ => e.Message,
+    };
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         _idle.Writer.TryComplete();
         while (_idle.Reader.TryRead(out var c))
-            await DiscardAsync(c);
+            await c.DisposeAsync();
         _slots.Dispose();
     }
 }

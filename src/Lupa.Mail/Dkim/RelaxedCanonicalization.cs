@@ -46,7 +46,7 @@ public static class RelaxedCanonicalization
                 line = line[..^1];
 
             var start = written + pendingEmptyLines * 2;
-            var n = CollapseWhitespace(line, output[start..]);
+            var n = CollapseBodyLine(line, output[start..]);
             if (n == 0)
             {
                 pendingEmptyLines++;
@@ -83,7 +83,7 @@ public static class RelaxedCanonicalization
         for (var i = 0; i < name.Length; i++)
             span[i] = (byte)(name[i] is >= (byte)'A' and <= (byte)'Z' ? name[i] + 32 : name[i]);
         span[name.Length] = (byte)':';
-        var n = name.Length + 1 + CollapseWhitespace(field[(colon + 1)..], span[(name.Length + 1)..], foldingToo: true);
+        var n = name.Length + 1 + CollapseHeaderValue(field[(colon + 1)..], span[(name.Length + 1)..]);
         if (!lastField)
         {
             span[n++] = (byte)'\r';
@@ -92,20 +92,45 @@ public static class RelaxedCanonicalization
         output.Advance(n);
     }
 
-    // Every run of spaces and tabs (and, in a header, CR and LF: unfolding) becomes one space; none is
-    // kept at the start (headers only: after the colon) or at the end.
-    private static int CollapseWhitespace(ReadOnlySpan<byte> input, Span<byte> output, bool foldingToo = false)
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t"u8);
+
+    // A body line: every run of spaces and tabs becomes one space, and none is kept at the end. Runs of
+    // text are found and copied a vector at a time: the body of a campaign is tens of kilobytes a message.
+    private static int CollapseBodyLine(ReadOnlySpan<byte> line, Span<byte> output)
+    {
+        var n = 0;
+        while (true)
+        {
+            var space = line.IndexOfAny(Whitespace);
+            if (space < 0)
+            {
+                line.CopyTo(output[n..]);
+                return n + line.Length;
+            }
+            line[..space].CopyTo(output[n..]);
+            n += space;
+            var next = line[space..].IndexOfAnyExcept(Whitespace);
+            if (next < 0)
+                return n;
+            output[n++] = (byte)' ';
+            line = line[(space + next)..];
+        }
+    }
+
+    // A header value: every run of spaces, tabs, CR and LF (unfolding) becomes one space; none is kept
+    // at the start (after the colon) or at the end.
+    private static int CollapseHeaderValue(ReadOnlySpan<byte> input, Span<byte> output)
     {
         var n = 0;
         var inRun = false;
         foreach (var b in input)
         {
-            if (b == (byte)' ' || b == (byte)'\t' || (foldingToo && (b == (byte)'\r' || b == (byte)'\n')))
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
             {
                 inRun = true;
                 continue;
             }
-            if (inRun && (n > 0 || !foldingToo))
+            if (inRun && n > 0)
                 output[n++] = (byte)' ';
             inRun = false;
             output[n++] = b;

@@ -237,7 +237,7 @@ public static class SendingApi
             transactional: true, messageId: messageId);
         if (!built.IsOk)
             return ApiBody.Invalid("body", built.Reason!);
-        await store.EnqueueAsync(new OutboxMessage("transactional", messageId, fields.FromAddress, to.Value.Value, MailComposer.ToBytes(built.Value!)) { LegalBasis = basis }, s.Now(), ct);
+        await store.EnqueueAsync(new OutboxMessage("transactional", messageId, fields.FromAddress, to.Value.Value, built.Value!) { LegalBasis = basis }, s.Now(), ct);
         signal.Notify();
         await s.AuditAsync(user, Lupa.Domain.Privacy.AuditActions.TransactionalSend, subscriber is null ? "message:" + messageId : "subscriber:" + subscriber.Id,
             new { legalBasis = basis, messageId }, ct);

@@ -87,7 +87,7 @@ public sealed class CampaignMail
     /// <paramref name="tracked"/>, and even then not for a person who objected to profiling; previews and tests never
     /// are, so they cannot count in the report.
     /// </remarks>
-    public Outcome<MimeMessage> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false, string? messageId = null, bool tracked = false)
+    public Outcome<byte[]> Build(CampaignRecipient r, string? subjectPrefix = null, bool transactional = false, string? messageId = null, bool tracked = false)
     {
         var values = Values(r);
         if (tracked && _tracking is not null && !transactional && !r.ObjectedProfiling && r.SubscriberId > 0 && _campaign.Id > 0)
@@ -100,9 +100,9 @@ public sealed class CampaignMail
         }
         var rendered = _template.Render(values);
         if (!rendered.IsOk)
-            return Outcome<MimeMessage>.Fail(rendered.Code!, rendered.Reason!);
+            return Outcome<byte[]>.Fail(rendered.Code!, rendered.Reason!);
         var m = rendered.Value!;
-        MimeMessage message;
+        byte[] message;
         try
         {
             var writer = transactional ? _transactionalWriter : _writer;
@@ -122,9 +122,9 @@ public sealed class CampaignMail
         }
         catch (ParseException e)
         {
-            return Outcome<MimeMessage>.Fail("address", $"The message could not be addressed: {e.Message}");
+            return Outcome<byte[]>.Fail("address", $"The message could not be addressed: {e.Message}");
         }
-        return Outcome<MimeMessage>.Ok(message);
+        return Outcome<byte[]>.Ok(message);
     }
 
     private RecipientValues Values(CampaignRecipient r) => new(

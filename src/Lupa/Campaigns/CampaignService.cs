@@ -300,7 +300,7 @@ public sealed class CampaignService(
             var built = mail.Value!.Build(recipient with { Email = address.Value }, "[Test] ", messageId: messageId);
             if (!built.IsOk)
                 return Outcome<int>.Fail(built.Code!, built.Reason!);
-            await store.EnqueueAsync(new OutboxMessage("campaign_test", messageId, campaign.FromAddress, address.Value, MailComposer.ToBytes(built.Value!)), Now(), ct);
+            await store.EnqueueAsync(new OutboxMessage("campaign_test", messageId, campaign.FromAddress, address.Value, built.Value!), Now(), ct);
         }
         outboxSignal.Notify();
         return Outcome<int>.Ok(to.Count);

@@ -128,7 +128,7 @@ public sealed class DkimSigningTests
     static byte[] OneByteChanged(byte[] message, string marker, bool inHeader)
     {
         var text = Encoding.ASCII.GetString(message);
-        var headerEnd = text.IndexOf("\n\n", StringComparison.Ordinal);
+        var headerEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var at = inHeader ? text.IndexOf(marker, StringComparison.Ordinal) : text.IndexOf(marker, headerEnd, StringComparison.Ordinal);
         Assert.True(at >= 0 && (at < headerEnd) == inHeader, $"'{marker}' not found where expected");
         var copy = (byte[])message.Clone();
