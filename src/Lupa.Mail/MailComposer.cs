@@ -46,6 +46,34 @@ public sealed class MailSpec
 /// <summary>Builds MIME messages; values with line breaks can never add a header.</summary>
 public static class MailComposer
 {
+    /// <summary>
+    /// Writes the message as the bytes that go over SMTP, with its Message-ID (without angle brackets). A message
+    /// with HTML goes through <see cref="PersonalisedMessageWriter"/>, which costs a fraction of MimeKit's object
+    /// model: system mail such as the double opt-in confirmation is sent as fast as the form takes sign-ups.
+    /// </summary>
+    public static (string MessageId, byte[] Bytes) Write(MailSpec spec)
+    {
+        if (spec.Html is null)
+        {
+            var message = Compose(spec);
+            return (message.MessageId!, ToBytes(message));
+        }
+        var messageId = spec.MessageId ?? MimeKit.Utils.MimeUtils.GenerateMessageId(spec.MessageIdDomain);
+        var writer = new PersonalisedMessageWriter(spec.FromName, spec.FromAddress, null, null, null, spec.UnsubscribeMailto);
+        var bytes = writer.Write(new PersonalisedParts
+        {
+            To = spec.To,
+            ToName = spec.ToName,
+            Subject = spec.Subject,
+            MessageId = messageId,
+            UnsubscribeUrl = spec.UnsubscribeUrl,
+            Language = spec.Language,
+            Text = spec.Text,
+            Html = spec.Html,
+        }, DateTimeOffset.UtcNow);
+        return (messageId, bytes);
+    }
+
     /// <summary>Builds the message. Returns it with its Message-ID (without angle brackets).</summary>
     public static MimeMessage Compose(MailSpec spec)
     {

@@ -78,7 +78,7 @@ public sealed class OutboxWorker(
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                var message = row.Mime.Length > 0 ? row.Mime : await subscriptions.RenderAsync(row, timeout.Token) is { } rendered ? MailComposer.ToBytes(rendered) : null;
+                var message = row.Mime.Length > 0 ? row.Mime : await subscriptions.RenderAsync(row, timeout.Token);
                 if (message is null)
                 {
                     await store.MarkFailedAsync(row.Id, "nothing to send any more: the subscription no longer waits for this confirmation", true, 0, Now(), CancellationToken.None);

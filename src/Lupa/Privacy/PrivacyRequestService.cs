@@ -469,7 +469,7 @@ public sealed partial class PrivacyRequestService(
         text.Append($"{t.PrivacyNotice}: {noticeUrl}\n-- \n{org.Name}\n");
         html.Append($"""<p style="font-size:small;color:#555">{WebUtility.HtmlEncode(org.Name)} &middot; <a href="{WebUtility.HtmlEncode(noticeUrl)}">{WebUtility.HtmlEncode(t.PrivacyNotice)}</a></p></body></html>""");
         var from = subscriptions.SystemFromAddress();
-        var message = MailComposer.Compose(new MailSpec
+        var (writtenId, bytes) = MailComposer.Write(new MailSpec
         {
             FromName = org.Name,
             FromAddress = from,
@@ -481,6 +481,6 @@ public sealed partial class PrivacyRequestService(
             MessageIdDomain = links.MailDomain,
             MessageId = messageId,
         });
-        return new OutboxMessage("privacy_request", message.MessageId!, from, to, MailComposer.ToBytes(message));
+        return new OutboxMessage("privacy_request", writtenId, from, to, bytes);
     }
 }

@@ -82,7 +82,7 @@ public sealed class PrivacySummary(LupaDatabase db, SystemStore system, PublicLi
         html.Append($"""</table><p><a href="{WebUtility.HtmlEncode(register)}">The register</a></p></body></html>""");
         var from = subscriptions.SystemFromAddress();
         var messageId = string.Create(CultureInfo.InvariantCulture, $"privacy-summary.{org.Id}.{person.Id}.{today:yyyyMMdd}@{links.MailDomain}");
-        var message = MailComposer.Compose(new MailSpec
+        var (_, bytes) = MailComposer.Write(new MailSpec
         {
             FromName = "Lupa",
             FromAddress = from,
@@ -95,7 +95,7 @@ public sealed class PrivacySummary(LupaDatabase db, SystemStore system, PublicLi
             MessageIdDomain = links.MailDomain,
             MessageId = messageId,
         });
-        return new OutboxMessage("privacy_summary", messageId, from, person.Email, MailComposer.ToBytes(message));
+        return new OutboxMessage("privacy_summary", messageId, from, person.Email, bytes);
     }
 }
 

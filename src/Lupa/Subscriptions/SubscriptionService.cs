@@ -81,7 +81,7 @@ public sealed class SubscriptionService(
     /// Renders a confirmation queued by <see cref="ConfirmationToRender"/>, or null when there is nothing
     /// to confirm any more (the person confirmed, unsubscribed or was erased meanwhile).
     /// </summary>
-    public async Task<MimeKit.MimeMessage?> RenderAsync(OutboxRow row, CancellationToken ct)
+    public async Task<byte[]?> RenderAsync(OutboxRow row, CancellationToken ct)
     {
         var parts = (row.RenderRef ?? "").Split(':');
         if (parts.Length != 2 || !long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var subscriptionId)
@@ -95,7 +95,7 @@ public sealed class SubscriptionService(
         var (org, list) = await OrganisationAndListAsync(row.OrgId, subscription.ListId, ct);
         if (subscriber is null || list is null || org is null)
             return null;
-        return BuildConfirmation(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt, row.MessageId);
+        return BuildConfirmation(org, list, subscriber.Email, subscriber.Name, subscriptionId, requestAt, row.MessageId).Bytes;
     }
 
     // Rendering a burst of confirmations reads the same organisation and list again and again; a few
@@ -118,11 +118,11 @@ public sealed class SubscriptionService(
     /// <summary>The confirmation (or re-permission) mail of a pending subscription, built now, in the list's language.</summary>
     public OutboxMessage ConfirmationMail(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt)
     {
-        var message = BuildConfirmation(org, list, email, name, subscriptionId, requestAt, null);
-        return new OutboxMessage("confirmation", message.MessageId!, SystemFromAddress(), email, MailComposer.ToBytes(message));
+        var (messageId, bytes) = BuildConfirmation(org, list, email, name, subscriptionId, requestAt, null);
+        return new OutboxMessage("confirmation", messageId, SystemFromAddress(), email, bytes);
     }
 
-    private MimeKit.MimeMessage BuildConfirmation(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt, string? messageId)
+    private (string MessageId, byte[] Bytes) BuildConfirmation(OrganisationRow org, ListRow list, string email, string name, long subscriptionId, long requestAt, string? messageId)
     {
         var t = PublicText.For(list.Language);
         var confirmUrl = links.Confirm(org.Id, subscriptionId, requestAt, TimeSpan.FromDays(_options.PublicForm.ConfirmationValidDays));
@@ -139,7 +139,7 @@ public sealed class SubscriptionService(
             </body></html>
             """;
         var from = SystemFromAddress();
-        var message = MailComposer.Compose(new MailSpec
+        return MailComposer.Write(new MailSpec
         {
             FromName = org.Name,
             FromAddress = from,
@@ -154,7 +154,6 @@ public sealed class SubscriptionService(
             MessageIdDomain = links.MailDomain,
             MessageId = messageId,
         });
-        return message;
     }
 
     /// <summary>A plain notice to an organisation's owners (import held, approved or rejected), queued in the outbox.</summary>
@@ -164,7 +163,7 @@ public sealed class SubscriptionService(
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var owner in (await store.ListPeopleAsync(ct)).Where(p => p.Role == Domain.Roles.Owner && p.DisabledAt is null))
         {
-            var message = MailComposer.Compose(new MailSpec
+            var (messageId, bytes) = MailComposer.Write(new MailSpec
             {
                 FromName = "Lupa",
                 FromAddress = SystemFromAddress(),
@@ -174,7 +173,7 @@ public sealed class SubscriptionService(
                 Text = text,
                 MessageIdDomain = links.MailDomain,
             });
-            await store.EnqueueAsync(new OutboxMessage("notice", message.MessageId!, SystemFromAddress(), owner.Email, MailComposer.ToBytes(message)), now, ct);
+            await store.EnqueueAsync(new OutboxMessage("notice", messageId, SystemFromAddress(), owner.Email, bytes), now, ct);
         }
         outboxSignal.Notify();
     }
