@@ -8,8 +8,8 @@
 #   -t N        wrk threads                      (default 2; env THREADS)
 #   -c N        wrk connections                  (default 32; env CONNECTIONS)
 #   -d SECONDS  measured duration                (default 10; env DURATION)
-#   -w SECONDS  warm-up duration, not measured   (default 15; env WARMUP). .NET's tiered JIT
-#               needs it: server CPU per POST falls from ~1.7 ms in the first 2 s to ~0.65 ms after ~15 s.
+#   -w SECONDS  warm-up duration, not measured   (default 30; env WARMUP). .NET's tiered JIT
+#               needs it: its background compiler thread used ~0.3 cores until ~25 s after start.
 #   --runs N    repeat the whole benchmark N times, each on a fresh server and database,
 #               and print the median of each figure at the end (default 1; env RUNS)
 #   --get       afterwards, also run wrk GET on the same page for the same duration (env GET=1)
@@ -43,7 +43,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-15}"
+WARMUP="${WARMUP:-30}"
 RUNS="${RUNS:-1}"
 GET="${GET:-0}"
 RELAY="${RELAY:-sink}"

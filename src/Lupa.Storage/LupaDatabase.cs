@@ -53,8 +53,16 @@ public sealed class LupaDatabase : IDisposable
         }
         else
         {
-            ConnectionString = connectionString;
-            _postgres = NpgsqlDataSource.Create(connectionString);
+            // Statements that run again and again are prepared on each connection after their second use (unless
+            // the connection string says otherwise): PostgreSQL then skips parsing and planning them.
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxAutoPrepare = 64;
+                builder.AutoPrepareMinUsages = 2;
+            }
+            ConnectionString = builder.ConnectionString;
+            _postgres = NpgsqlDataSource.Create(ConnectionString);
         }
     }
 
@@ -132,23 +140,49 @@ public sealed class LupaDatabase : IDisposable
     /// </summary>
     public async Task<WriteTransaction> BeginWriteAsync(CancellationToken ct = default)
     {
-        if (Provider == DatabaseProvider.Sqlite)
-            await _sqliteWriter.WaitAsync(ct);
-        try
+        if (Provider == DatabaseProvider.Postgres)
         {
             var connection = await OpenAsync(ct);
-            var tx = Provider == DatabaseProvider.Sqlite
-                ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
-                : await connection.BeginTransactionAsync(ct);
-            return new WriteTransaction(connection, tx, Provider == DatabaseProvider.Sqlite ? _sqliteWriter : null);
+            try
+            {
+                return new WriteTransaction(connection, await connection.BeginTransactionAsync(ct), null, null);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+        await _sqliteWriter.WaitAsync(ct);
+        try
+        {
+            // Writers take turns, so one connection serves them all and keeps its prepared statements.
+            if (_writer is null)
+            {
+                var connection = (SqliteConnection)await OpenAsync(ct);
+                _writer = new SqliteStatements(connection);
+            }
+            try
+            {
+                return new WriteTransaction(_writer.Connection, _writer.Connection.BeginTransaction(deferred: false), _sqliteWriter, _writer);
+            }
+            catch
+            {
+                // A connection that cannot begin is not trusted again.
+                _writer.Dispose();
+                _writer = null;
+                throw;
+            }
         }
         catch
         {
-            if (Provider == DatabaseProvider.Sqlite)
-                _sqliteWriter.Release();
+            _sqliteWriter.Release();
             throw;
         }
     }
+
+    // The SQLite writers' connection with its statement cache; used only while holding _sqliteWriter.
+    private SqliteStatements? _writer;
 
     private System.Threading.Channels.Channel<GroupedWrite>? _group;
     private readonly object _groupStart = new();
@@ -203,11 +237,11 @@ public sealed class LupaDatabase : IDisposable
                 await using var tx = await BeginWriteAsync();
                 foreach (var item in batch)
                 {
-                    await tx.Connection.ExecuteAsync("SAVEPOINT grouped", transaction: tx.Transaction);
+                    await tx.ExecuteAsync("SAVEPOINT grouped");
                     try
                     {
                         results.Add((await item.Work(tx), null));
-                        await tx.Connection.ExecuteAsync("RELEASE grouped", transaction: tx.Transaction);
+                        await tx.ExecuteAsync("RELEASE grouped");
                     }
                     catch (Exception e)
                     {
@@ -270,21 +304,34 @@ public sealed class LupaDatabase : IDisposable
         _group?.Writer.TryComplete();
         _audit?.Complete();
         _postgres?.Dispose();
+        if (_sqliteWriter.Wait(TimeSpan.FromSeconds(5)))
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
         _sqliteWriter.Dispose();
     }
 }
 
 /// <summary>A connection with an open write transaction; commit it or it rolls back on dispose.</summary>
+/// <remarks>
+/// Its <c>ExecuteAsync</c>, <c>ExecuteScalarAsync</c> and <c>QuerySingle…Async</c> run on the transaction like Dapper's (an
+/// anonymous object's properties are the <c>@</c> parameters). On SQLite they reuse the statement compiled the first time
+/// the same text ran: compiling SQL was about a seventh of the server's CPU under the form benchmark. Hot paths use them;
+/// the rest may use Dapper on <see cref="Connection"/> with <see cref="Transaction"/>.
+/// </remarks>
 public sealed class WriteTransaction : IAsyncDisposable
 {
     private readonly SemaphoreSlim? _gate;
+    private readonly SqliteStatements? _statements;
     private bool _released;
 
-    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SemaphoreSlim? gate)
+    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SemaphoreSlim? gate, SqliteStatements? statements)
     {
         Connection = connection;
         Transaction = transaction;
         _gate = gate;
+        _statements = statements;
     }
 
     /// <summary>The connection.</summary>
@@ -296,11 +343,33 @@ public sealed class WriteTransaction : IAsyncDisposable
     /// <summary>Commits.</summary>
     public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
 
+    /// <summary>Runs a statement; returns the rows it changed.</summary>
+    public Task<int> ExecuteAsync(string sql, object? param = null) =>
+        _statements is null ? Connection.ExecuteAsync(sql, param, Transaction) : _statements.ExecuteAsync(sql, Transaction, param);
+
+    /// <summary>Runs a statement; returns the first column of its first row, or the default when there is none.</summary>
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null) =>
+        _statements is null ? Connection.ExecuteScalarAsync<T>(sql, param, Transaction) : _statements.ExecuteScalarAsync<T>(sql, Transaction, param);
+
+    /// <summary>Runs a query that returns exactly one row.</summary>
+    public async Task<T> QuerySingleAsync<T>(string sql, object? param = null) =>
+        _statements is null
+            ? await Connection.QuerySingleAsync<T>(sql, param, Transaction)
+            : await _statements.SingleAsync<T>(sql, Transaction, param, required: true) ?? throw new InvalidOperationException("The query returned no row.");
+
+    /// <summary>Runs a query that returns one row or none.</summary>
+    public async Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) =>
+        _statements is null
+            ? await Connection.QuerySingleOrDefaultAsync<T>(sql, param, Transaction)
+            : await _statements.SingleAsync<T>(sql, Transaction, param, required: false);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await Transaction.DisposeAsync();
-        await Connection.DisposeAsync();
+        // The SQLite writers' connection stays open for the next writer; any other is closed.
+        if (_statements is null)
+            await Connection.DisposeAsync();
         if (!_released && _gate is not null)
         {
             _released = true;

@@ -271,9 +271,9 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         WriteTransaction tx, SubscriptionRequest r, long resendAfterMs, Func<SubscriberRow, long, long, OutboxMessage> confirmationMail)
     {
         var subscriber = await UpsertSubscriberAsync(tx, r.Email, r.Name, r.Language, r.Now);
-        var existing = await tx.Connection.QuerySingleOrDefaultAsync<SubscriptionRow>(
+        var existing = await tx.QuerySingleOrDefaultAsync<SubscriptionRow>(
             "SELECT * FROM subscriptions WHERE org_id = @OrgId AND subscriber_id = @sid AND list_id = @ListId",
-            new { OrgId, sid = subscriber.Id, r.ListId }, tx.Transaction);
+            new { OrgId, sid = subscriber.Id, r.ListId });
         if (existing?.Status == "confirmed")
         {
             return new SubscriptionRequestResult(subscriber.Id, existing.Id, "confirmed", false);
@@ -285,26 +285,26 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         long subscriptionId;
         if (existing is null)
         {
-            subscriptionId = await tx.Connection.ExecuteScalarAsync<long>(
+            subscriptionId = await tx.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmation_sent_at,
                   request_at, request_ip, request_user_agent, request_source, request_wording_version, request_notice_version)
                 VALUES (@OrgId, @sid, @ListId, 'pending', @Now, @Now, @Now, @Ip, @UserAgent, @Source, @WordingVersion, @NoticeVersion)
                 RETURNING id
                 """,
-                new { OrgId, sid = subscriber.Id, r.ListId, r.Now, r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.NoticeVersion }, tx.Transaction);
+                new { OrgId, sid = subscriber.Id, r.ListId, r.Now, r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.NoticeVersion });
         }
         else
         {
             subscriptionId = existing.Id;
-            await tx.Connection.ExecuteAsync(
+            await tx.ExecuteAsync(
                 """
                 UPDATE subscriptions SET status = 'pending', confirmation_sent_at = @Now, request_at = @Now, request_ip = @Ip,
                   request_user_agent = @UserAgent, request_source = @Source, request_wording_version = @WordingVersion,
                   request_notice_version = @NoticeVersion
                 WHERE org_id = @OrgId AND id = @id
                 """,
-                new { OrgId, id = existing.Id, r.Now, r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.NoticeVersion }, tx.Transaction);
+                new { OrgId, id = existing.Id, r.Now, r.Ip, r.UserAgent, r.Source, r.WordingVersion, r.NoticeVersion });
         }
         await EnqueueAsync(tx, confirmationMail(subscriber, subscriptionId, r.Now), r.Now);
         return new SubscriptionRequestResult(subscriber.Id, subscriptionId, "pending", true);
@@ -317,20 +317,20 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     public async Task<ConfirmOutcome> ConfirmAsync(long subscriptionId, long requestAt, long now, string? ip, string? userAgent, CancellationToken ct = default)
     {
         await using var tx = await db.BeginWriteAsync(ct);
-        var s = await tx.Connection.QuerySingleOrDefaultAsync<SubscriptionRow>(
-            "SELECT * FROM subscriptions WHERE org_id = @OrgId AND id = @subscriptionId", new { OrgId, subscriptionId }, tx.Transaction);
+        var s = await tx.QuerySingleOrDefaultAsync<SubscriptionRow>(
+            "SELECT * FROM subscriptions WHERE org_id = @OrgId AND id = @subscriptionId", new { OrgId, subscriptionId });
         if (s is null)
             return ConfirmOutcome.NotFound;
         if (s.Status == "confirmed")
             return ConfirmOutcome.AlreadyConfirmed;
         if (s.Status != "pending" || s.RequestAt != requestAt)
             return ConfirmOutcome.Superseded;
-        var wording = await tx.Connection.QuerySingleOrDefaultAsync<ConsentWordingRow>(
+        var wording = await tx.QuerySingleOrDefaultAsync<ConsentWordingRow>(
             "SELECT id, list_id, version, text, hash, created_at FROM consent_wordings WHERE list_id = @ListId AND version = @RequestWordingVersion",
-            new { s.ListId, s.RequestWordingVersion }, tx.Transaction);
-        await tx.Connection.ExecuteAsync(
+            new { s.ListId, s.RequestWordingVersion });
+        await tx.ExecuteAsync(
             "UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, unsubscribed_at = NULL WHERE org_id = @OrgId AND id = @subscriptionId",
-            new { OrgId, subscriptionId, now }, tx.Transaction);
+            new { OrgId, subscriptionId, now });
         await LiftSuppressionAsync(tx, s.SubscriberId, s.ListId, mailboxProven: true);
         await InsertConsentAsync(tx, new NewConsentRecord
         {
@@ -364,20 +364,20 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
         await using var tx = await db.BeginWriteAsync(ct);
         if (!selfService && SuppressionHash(email) is { } hash)
         {
-            var reason = await tx.Connection.ExecuteScalarAsync<string>(
-                "SELECT reason FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id IN (0, @listId) LIMIT 1", new { OrgId, hash, listId }, tx.Transaction);
+            var reason = await tx.ExecuteScalarAsync<string>(
+                "SELECT reason FROM suppressions WHERE org_id = @OrgId AND address_hash = @hash AND list_id IN (0, @listId) LIMIT 1", new { OrgId, hash, listId });
             if (reason is not null)
                 return new SubscriptionRequestResult(0, 0, "suppressed:" + reason, false);
         }
         var subscriber = await UpsertSubscriberAsync(tx, email, name, language, now);
-        var subscriptionId = await tx.Connection.ExecuteScalarAsync<long>(
+        var subscriptionId = await tx.ExecuteScalarAsync<long>(
             """
             INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at)
             VALUES (@OrgId, @sid, @listId, 'confirmed', @now, @now)
             ON CONFLICT (subscriber_id, list_id) DO UPDATE SET status = 'confirmed', confirmed_at = @now, unsubscribed_at = NULL, request_at = NULL
             RETURNING id
             """,
-            new { OrgId, sid = subscriber.Id, listId, now }, tx.Transaction);
+            new { OrgId, sid = subscriber.Id, listId, now });
         await InsertConsentAsync(tx, new NewConsentRecord
         {
             SubscriberId = subscriber.Id,
@@ -628,7 +628,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
     private async Task<SubscriberRow> UpsertSubscriberAsync(WriteTransaction tx, string email, string name, string language, long now)
     {
         // A stranger typing a known address must not rename its owner: the name is only filled in when empty.
-        return await tx.Connection.QuerySingleAsync<SubscriberRow>(
+        return await tx.QuerySingleAsync<SubscriberRow>(
             """
             INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at)
             VALUES (@OrgId, @email, @name, @language, '{}', @now, @now)
@@ -636,11 +636,11 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
               name = CASE WHEN subscribers.name = '' THEN excluded.name ELSE subscribers.name END
             RETURNING *
             """,
-            new { OrgId, email, name, language, now }, tx.Transaction);
+            new { OrgId, email, name, language, now });
     }
 
     private Task InsertConsentAsync(WriteTransaction tx, NewConsentRecord r, long now) =>
-        tx.Connection.ExecuteAsync(
+        tx.ExecuteAsync(
             """
             INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, user_agent, source,
               wording_version, wording_text, wording_hash, privacy_notice_version, form_submitted_at, form_ip, form_user_agent, actor, recorded_at)
@@ -651,7 +651,7 @@ public sealed class OrganisationStore(LupaDatabase db, long orgId)
             {
                 OrgId, r.SubscriberId, r.ListId, r.Kind, r.Method, r.OccurredAt, r.Ip, r.UserAgent, r.Source,
                 r.WordingVersion, r.WordingText, r.WordingHash, r.PrivacyNoticeVersion, r.FormSubmittedAt, r.FormIp, r.FormUserAgent, r.Actor, now,
-            }, tx.Transaction);
+            });
 
     private Task EnqueueAsync(WriteTransaction tx, OutboxMessage m, long now) => OutboxStore.InsertAsync(tx, OrgId, m, now);
 

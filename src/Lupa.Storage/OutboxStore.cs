@@ -18,11 +18,11 @@ public sealed class OutboxStore(LupaDatabase db)
     /// Message-ID then makes the mail idempotent across retries and nodes. Returns whether it was queued.
     /// </summary>
     internal static async Task<bool> InsertAsync(WriteTransaction tx, long orgId, OutboxMessage m, long now, bool once = false) =>
-        await tx.Connection.ExecuteAsync(
+        await tx.ExecuteAsync(
             "INSERT INTO outbox (org_id, purpose, message_id, mail_from, rcpt_to, mime, render_ref, legal_basis, created_at, due_at) " +
             "VALUES (@orgId, @Purpose, @MessageId, @MailFrom, @RcptTo, @Mime, @RenderRef, @LegalBasis, @now, @due)" +
             (once ? " ON CONFLICT (message_id) DO NOTHING" : ""),
-            new { orgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, m.RenderRef, m.LegalBasis, now, due = m.DueAt ?? now }, tx.Transaction) > 0;
+            new { orgId, m.Purpose, m.MessageId, m.MailFrom, m.RcptTo, m.Mime, m.RenderRef, m.LegalBasis, now, due = m.DueAt ?? now }) > 0;
 
     /// <summary>Claims up to <paramref name="limit"/> due messages for <paramref name="leaseMs"/> milliseconds.</summary>
     public async Task<IReadOnlyList<OutboxRow>> ClaimAsync(int limit, long now, long leaseMs, CancellationToken ct = default)
