@@ -128,7 +128,10 @@ public sealed class LupaDatabase : IDisposable
         {
             // secure_delete zeroes what a DELETE or UPDATE frees, so an erased person's bytes do not stay in free
             // space (SubscriberErasure). It applies to every writer, since any of them may free a page.
-            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;");
+            // A small page cache per pooled connection: there may be dozens of them, each filling its cache up to the
+            // limit as the database grows, and the operating system caches the file anyway. The writers' connection
+            // gets a larger one (BeginWriteAsync).
+            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;");
             _prepared.AddOrUpdate(handle, handle);
         }
         return connection;
@@ -160,6 +163,7 @@ public sealed class LupaDatabase : IDisposable
             if (_writer is null)
             {
                 var connection = (SqliteConnection)await OpenAsync(ct);
+                await connection.ExecuteAsync("PRAGMA cache_size=-16384;");
                 _writer = new SqliteStatements(connection);
             }
             try
