@@ -148,6 +148,69 @@ public sealed class SmtpSenderTests
         Assert.Empty(relay.Received);
     }
 
+    [Fact]
+    public async Task A_relay_without_pipelining_gets_one_command_at_a_time_and_helo_when_it_refuses_ehlo()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var commands = new ConcurrentQueue<string>();
+        var early = false;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            // One byte at a time, so whatever the client sent ahead is still in the socket to be seen.
+            async Task<string?> ReadLineAsync()
+            {
+                var line = new List<byte>();
+                var one = new byte[1];
+                while (await stream.ReadAsync(one) == 1)
+                {
+                    if (one[0] == (byte)'\n')
+                        return Encoding.ASCII.GetString([.. line]).TrimEnd('\r');
+                    line.Add(one[0]);
+                }
+                return null;
+            }
+            async Task Say(string line) => await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+            await Say("220 old-relay ESMTP");
+            while (await ReadLineAsync() is { } line)
+            {
+                // Anything already waiting before this command's reply is a command sent ahead of its turn.
+                early |= client.Available > 0;
+                commands.Enqueue(line.Split(' ')[0].Split(':')[0]);
+                if (line.StartsWith("EHLO", StringComparison.Ordinal))
+                    await Say("502 5.5.1 EHLO not implemented");
+                else if (line.StartsWith("DATA", StringComparison.Ordinal))
+                {
+                    await Say("354 go ahead");
+                    while (await ReadLineAsync() is { } body && body != ".")
+                    {
+                    }
+                    commands.Enqueue("<message>");
+                    await Say("250 2.0.0 queued");
+                }
+                else if (line.StartsWith("QUIT", StringComparison.Ordinal))
+                {
+                    await Say("221 bye");
+                    break;
+                }
+                else
+                    await Say("250 ok");
+            }
+        });
+        await using (var sender = new SmtpSender(new RelayOptions { Host = "127.0.0.1", Port = port, MaxConnections = 1 }))
+        {
+            Assert.Equal(DeliveryStatus.Accepted, (await sender.SendAsync(Message, "a@example.test", "b@example.test", CancellationToken.None)).Status);
+            Assert.Equal(DeliveryStatus.Accepted, (await sender.SendAsync(Message, "a@example.test", "c@example.test", CancellationToken.None)).Status);
+        }
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        listener.Stop();
+        Assert.False(early, "a command was sent before the reply to the one before it");
+        Assert.Equal(["EHLO", "HELO", "MAIL", "RCPT", "DATA", "<message>", "MAIL", "RCPT", "DATA", "<message>", "QUIT"], commands);
+    }
+
     private static RemoteCertificateValidationCallback Trust(X509Certificate2 certificate) =>
         (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
 
