@@ -80,7 +80,12 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
     /// Claims up to <paramref name="limit"/> due recipients for <paramref name="leaseMs"/>, with what
     /// their message needs and whether they still want it.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(CampaignRow campaign, int limit, long now, long leaseMs, CancellationToken ct = default)
+    /// <remarks>
+    /// Only recipients after <paramref name="afterSubscriberId"/> are looked at: a sender passes the last one it claimed,
+    /// so it does not walk over those already sent (on PostgreSQL their old index entries stay until a vacuum), and
+    /// starts again from 0 when a claim comes back short, which picks up retries and released recipients.
+    /// </remarks>
+    public async Task<IReadOnlyList<ClaimedRecipient>> ClaimAsync(CampaignRow campaign, int limit, long now, long leaseMs, long afterSubscriberId = 0, CancellationToken ct = default)
     {
         var campaignId = campaign.Id;
         var leaseUntil = now + leaseMs;
@@ -98,7 +103,7 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
                 WITH claimed AS (
                   UPDATE campaign_recipients r SET lease_until = @leaseUntil, attempts = r.attempts + 1
                   WHERE r.campaign_id = @campaignId AND r.subscriber_id IN (
-                    SELECT subscriber_id FROM campaign_recipients WHERE {Claimable}
+                    SELECT subscriber_id FROM campaign_recipients WHERE {Claimable} AND subscriber_id > @after
                     ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED)
                   RETURNING r.subscriber_id, r.attempts)
                 SELECT k.subscriber_id, k.attempts, p.email, p.name, p.language, p.attributes,
@@ -106,13 +111,13 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
                 FROM claimed k LEFT JOIN subscribers p ON p.id = k.subscriber_id
                 ORDER BY k.subscriber_id
                 """,
-                new { campaignId, now, leaseUntil, limit, lists }, tx.Transaction)).AsList();
+                new { campaignId, now, leaseUntil, limit, lists, after = afterSubscriberId }, tx.Transaction)).AsList();
         }
         else
         {
             var ids = (await tx.Connection.QueryAsync<long>(
-                $"SELECT subscriber_id FROM campaign_recipients WHERE {Claimable} ORDER BY subscriber_id LIMIT @limit",
-                new { campaignId, now, limit }, tx.Transaction)).AsList();
+                $"SELECT subscriber_id FROM campaign_recipients WHERE {Claimable} AND subscriber_id > @after ORDER BY subscriber_id LIMIT @limit",
+                new { campaignId, now, limit, after = afterSubscriberId }, tx.Transaction)).AsList();
             if (ids.Count == 0)
                 return [];
             var idSet = db.IdsValue(ids);

@@ -167,6 +167,13 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
             $"INSERT INTO campaign_recipients (campaign_id, subscriber_id) {select} ORDER BY p.id", p, tx.Transaction, commandTimeout: 600, cancellationToken: ct));
         await tx.Connection.ExecuteAsync("UPDATE campaigns SET total = @total WHERE id = @campaignId", new { total, campaignId = campaign.Id }, tx.Transaction);
         await tx.CommitAsync(ct);
+        if (db.IsPostgres && total > 1000)
+        {
+            // The planner must know the rows just added: with the statistics from before, it scanned every queued
+            // recipient to find each claimed batch (a send of 150,000 spent most of PostgreSQL's CPU there).
+            await using var c = await db.OpenAsync(ct);
+            await c.ExecuteAsync(new CommandDefinition("ANALYZE campaign_recipients", commandTimeout: 600, cancellationToken: ct));
+        }
         return total;
     }
 

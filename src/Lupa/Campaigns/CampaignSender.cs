@@ -129,6 +129,7 @@ public sealed class CampaignSender(
         private CampaignMail _mail = null!;
         private HashSet<string> _suppressed = [];
         private long _suppressedAt;
+        private long _claimedUpTo;
         private long _recorded;
         private long _nextWatch;
 
@@ -185,7 +186,12 @@ public sealed class CampaignSender(
                 if (owner.Now() - _suppressedAt > 10_000)
                     await RefreshSuppressionsAsync();
                 var now = owner.Now();
-                var batch = await owner._queue.ClaimAsync(campaign, _o.BatchSize, now, leaseMs, stopping);
+                var after = _claimedUpTo;
+                var batch = await owner._queue.ClaimAsync(campaign, _o.BatchSize, now, leaseMs, after, stopping);
+                if (batch.Count == 0 && after > 0)
+                    batch = await owner._queue.ClaimAsync(campaign, _o.BatchSize, now, leaseMs, 0, stopping);
+                // A short claim ends a pass over the queue: the next starts from the beginning again.
+                _claimedUpTo = batch.Count < _o.BatchSize ? 0 : batch[^1].SubscriberId;
                 if (batch.Count == 0)
                 {
                     if (await owner._queue.FinishIfDoneAsync(campaign.Id, owner.Now(), stopping))
