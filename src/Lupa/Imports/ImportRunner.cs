@@ -55,6 +55,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         started.Restart();
         await ApplyAsync(job, file, map, org, lists, progress, ct);
         log.LogInformation("Import {ImportId} applied in {Ms} ms", job.Id, started.ElapsedMilliseconds);
+        log.LogInformation("TIMINGS {T}", Lupa.Storage.T.Dump());
         await _store.FinishAsync(job.Id, ImportStatuses.Done, null, Now(), ct);
         DeleteUpload(job);
         log.LogInformation("Import {ImportId} done", job.Id);
@@ -65,19 +66,21 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     {
         var (_, domains) = await subscriptions.For(org.Id).GetImportSettingsAsync(ct);
         var check = new PurchasedListCheck(domains);
-        var now = clock.GetUtcNow();
         long total = 0;
-        var seen = new HashSet<ulong>();
-        foreach (var record in file.DataRecords())
+        // The records are kept, parsed, for the apply phase: the CSV is read once.
+        using var kept = new ImportRowFile.Writer(job.FilePath);
+        // The CSV reader and the row rules on one core, the check and the kept file on the other.
+        await using var parsed = new Pipe<ParsedRecord>(Parse(file, map, clock.GetUtcNow()), ct);
+        await foreach (var record in parsed.ReadAllAsync(ct))
         {
             total++;
-            if (!record.Broken)
-            {
-                var (row, _) = ImportRowRules.Read(record.Row, record.Fields, map, now);
-                // Duplicates are skipped later, so they do not count in the check either.
-                if (row is not null && seen.Add(AddressKey(row.Address.Value)))
-                    check.Add(row);
-            }
+            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            kept.Add(record);
+            var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            // Refused rows and duplicates (skipped later) do not count in the check.
+            if (record.Row is { } row)
+                check.Add(row);
+            TKeep += t1 - t0; TCheck += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
             if (total % 50_000 == 0)
             {
                 progress?.Report(new ImportProgress("check", total, 0));
@@ -85,6 +88,8 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
                 await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
             }
         }
+        kept.Complete();
+        log.LogInformation("CHECKT keep={K} check={C}", TKeep / 1000000, TCheck / 1000000);
         var figures = check.Evaluate(options.Value.Imports.Thresholds);
         var exceeded = figures.Where(f => f.Exceeded).ToList();
         var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f =>
@@ -110,7 +115,6 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         var counts = JsonSerializer.Deserialize<Dictionary<string, long>>(job.Counts) ?? [];
         foreach (var outcome in ImportOutcomes.All)
             counts.TryAdd(outcome, 0);
-        var seen = new HashSet<ulong>();
         var skip = job.ProcessedRows;
         var seq = job.ProcessedRows == 0 ? 0 : (int)job.ReportBytes + 1;
         var processed = job.ProcessedRows;
@@ -123,31 +127,20 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         var entries = new List<Entry>(o.BatchSize);
         var toApply = new List<ImportRowToApply>(o.BatchSize);
         long index = 0;
-        foreach (var record in file.DataRecords())
+        // The records the check kept; without them (an import that resumes on a node that lost them) the CSV again.
+        await using var records = new Pipe<ParsedRecord>(ImportRowFile.TryRead(job.FilePath) ?? Parse(file, map, now), ct);
+        await foreach (var record in records.ReadAllAsync(ct))
         {
             index++;
-            ImportRow? row = null;
-            ImportRowRefusal? refusal = null;
-            if (record.Broken)
-                refusal = new ImportRowRefusal(ImportOutcomes.SkippedMalformed, "broken quoting");
-            else
-                (row, refusal) = ImportRowRules.Read(record.Row, record.Fields, map, now);
             if (index <= skip)
             {
-                if (row is not null)
-                    seen.Add(AddressKey(row.Address.Value));
                 if (index % 50_000 == 0)
                     await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
                 continue;
             }
-            var email = Clean(row?.Address.Value ?? RawEmail(record.Fields, map));
-            if (row is null)
+            if (record.Row is not { } row)
             {
-                entries.Add(new Entry(record.Row, email, -1, refusal!.Outcome, refusal.Reason));
-            }
-            else if (!seen.Add(AddressKey(row.Address.Value)))
-            {
-                entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedDuplicate, "the address appears earlier in the file"));
+                entries.Add(new Entry(record.Line, record.Email, -1, record.Outcome, record.Reason));
             }
             else
             {
@@ -157,11 +150,11 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
                 if (open.Length == 0)
                 {
                     var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
-                    entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                    entries.Add(new Entry(record.Line, record.Email, -1, ImportOutcomes.SkippedSuppressed, reason));
                 }
                 else
                 {
-                    entries.Add(new Entry(record.Row, email, toApply.Count, null, null));
+                    entries.Add(new Entry(record.Line, record.Email, toApply.Count, null, null));
                     toApply.Add(new ImportRowToApply(row, open, language));
                 }
             }
@@ -220,6 +213,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         try
         {
             File.Delete(job.FilePath);
+            ImportRowFile.Delete(job.FilePath);
         }
         catch (IOException)
         {
@@ -227,6 +221,31 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         }
     }
 
+    /// <summary>
+    /// Every record of the file after the row rules, in order: the row to apply, or its outcome
+    /// (malformed, invalid, or a duplicate of an address earlier in the file).
+    /// </summary>
+    private static IEnumerable<ParsedRecord> Parse(ImportFile file, string?[] map, DateTimeOffset now)
+    {
+        var seen = new HashSet<ulong>();
+        foreach (var record in file.DataRecords())
+        {
+            if (record.Broken)
+            {
+                yield return new ParsedRecord(record.Row, null, ImportOutcomes.SkippedMalformed, "broken quoting", Clean(RawEmail(record.Fields, map)));
+                continue;
+            }
+            var (row, refusal) = ImportRowRules.Read(record.Row, record.Fields, map, now);
+            if (row is null)
+                yield return new ParsedRecord(record.Row, null, refusal!.Outcome, refusal.Reason, Clean(RawEmail(record.Fields, map)));
+            else if (!seen.Add(AddressKey(row.Address.Value)))
+                yield return new ParsedRecord(record.Row, null, ImportOutcomes.SkippedDuplicate, "the address appears earlier in the file", Clean(row.Address.Value));
+            else
+                yield return new ParsedRecord(record.Row, row, null, null, Clean(row.Address.Value));
+        }
+    }
+
+    private static long TKeep, TCheck;
     private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -253,7 +272,16 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     {
         if (s.Length > 320)
             s = s[..320];
-        return s.Any(char.IsControl) ? new string(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) : s;
+        foreach (var c in s)
+        {
+            if (char.IsControl(c))
+                return string.Create(s.Length, s, (span, text) =>
+                {
+                    for (var i = 0; i < text.Length; i++)
+                        span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+                });
+        }
+        return s;
     }
 
 }
