@@ -40,6 +40,7 @@ public sealed record EmailAddress
     public static EmailAddress FromNormalised(string localPart, string domain) => new(localPart, domain);
 
     /// <summary>Parses and normalises an address, or says why it is not one.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Outcome<EmailAddress> Parse(string? input)
     {
         if (string.IsNullOrWhiteSpace(input))

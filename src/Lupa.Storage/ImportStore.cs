@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapper;
 using Lupa.Domain;
@@ -170,7 +171,7 @@ public sealed class ImportStore(LupaDatabase db)
     /// </summary>
     public async Task<IReadOnlyList<(string Outcome, string Reason)>> ApplyBatchAsync(
         ImportJobRow job, IReadOnlyList<ImportRowToApply> rows, Func<long, long, ImportRow, OutboxMessage>? repermissionMail,
-        Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
+        Task previousBatch, Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
     {
         var results = new (string Outcome, string Reason)[rows.Count];
         await using var tx = await db.BeginWriteAsync(ct);
@@ -178,9 +179,6 @@ public sealed class ImportStore(LupaDatabase db)
         var bulk = new ImportBulk(tx, db.IsPostgres, job.OrgId, now);
         var actor = $"import:{job.Id} by {job.AttestedBy}";
 
-        if (!db.IsPostgres && Environment.GetEnvironmentVariable("LUPA_X_PRAGMA") is { Length: > 0 } xp)
-            await tx.Connection.ExecuteAsync(xp, transaction: tx.Transaction);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         // A row whose address is new becomes a subscriber unless it has no evidence and the organisation refuses such
         // rows: those rows are inserted unless the address exists (one pass over the unique index, no look-up first).
         var refuseBare = job.NoEvidencePolicy == NoEvidencePolicies.Refuse;
@@ -191,11 +189,9 @@ public sealed class ImportStore(LupaDatabase db)
                 candidates.Add((r.Row.Address.Value, r.Row.Name, r.Language, AttributesJson(r.Row.Attributes)));
         }
         var ids = await bulk.InsertSubscribersIfAbsentAsync(candidates, ct);
-        T.Subs += sw.ElapsedTicks; sw.Restart();
         // The rows that met an existing address, and the refused ones, are read in two statements.
         var existing = await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value).Where(a => !ids.ContainsKey(a)).ToList());
         var statuses = await bulk.FindStatusesAsync(existing.Values.Select(e => e.Id));
-        T.Find += sw.ElapsedTicks; sw.Restart();
 
         // Decide each row; collect the writes.
         var newSubscriptions = new List<(int Row, string Email, long SubscriberId, long ListId, string Status)>();
@@ -227,7 +223,7 @@ public sealed class ImportStore(LupaDatabase db)
             {
                 // Inserted above, unless it was deleted by someone else between that insert's conflict and the look-up.
                 if (!ids.ContainsKey(row.Address.Value))
-                    throw new InvalidOperationException("a subscriber changed while the import batch was applied; the batch is retried");
+                    throw new InvalidOperationException("a subscriber was deleted while the import batch was applied; the batch is applied again when the import resumes");
             }
             else
             {
@@ -257,17 +253,14 @@ public sealed class ImportStore(LupaDatabase db)
             results[i] = found ? (ImportOutcomes.Existing, job.UpdateMode == "update"
                     ? "already a subscriber: attributes updated, consent history appended"
                     : "already a subscriber: attributes kept, consent history appended")
-                : row.Basis == ImportBasis.Evidence ? (ImportOutcomes.Confirmed, "evidence of consent: " + row.Method)
+                : row.Basis == ImportBasis.Evidence ? (ImportOutcomes.Confirmed, EvidenceReason(row.Method!))
                 : row.Basis == ImportBasis.Customer ? (ImportOutcomes.ConfirmedCustomer, "existing customer (soft opt-in)")
                 : (ImportOutcomes.PendingRepermission, "no evidence: pending");
         }
 
         // Write new subscribers, their subscriptions and their grants: binary COPY on PostgreSQL, prepared statements on SQLite.
-        T.Decide += sw.ElapsedTicks; sw.Restart();
         var created = await bulk.InsertSubscriptionsAsync(newSubscriptions.Select(x => (x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId, x.Status)).ToList(), ct);
-        T.Subscriptions += sw.ElapsedTicks; sw.Restart();
         await bulk.InsertConsentsAsync(consents.Select(c => (ids[c.Email], c.ListId, rows[c.Row].Row)).ToList(), job.Id, actor, ct);
-        T.Consents += sw.ElapsedTicks; sw.Restart();
         for (var k = 0; k < newSubscriptions.Count; k++)
         {
             var x = newSubscriptions[k];
@@ -278,18 +271,16 @@ public sealed class ImportStore(LupaDatabase db)
             await cmd.EnqueueAsync(mail, mail.DueAt ?? now, ct);
             results[x.Row] = (results[x.Row].Outcome, results[x.Row].Outcome == ImportOutcomes.PendingRepermission ? "no evidence: re-permission mail queued" : results[x.Row].Reason);
         }
-        T.Mail += sw.ElapsedTicks; sw.Restart();
+        // The batch before (on another connection) commits first: the progress only ever covers a prefix of the file.
+        await previousBatch;
         var chunk = report(results);
-        T.Report += sw.ElapsedTicks; sw.Restart();
         await tx.Connection.ExecuteAsync(
             "INSERT INTO import_report_chunks (import_id, seq, body) VALUES (@Id, @Seq, @Body)",
             new { job.Id, chunk.Seq, chunk.Body }, tx.Transaction);
         await tx.Connection.ExecuteAsync(
             "UPDATE imports SET processed_rows = @ProcessedRows, report_bytes = @Seq, counts = @Counts, status = 'running', lease_until = @until WHERE id = @Id",
             new { chunk.ProcessedRows, chunk.Seq, chunk.Counts, job.Id, until = now + 120_000 }, tx.Transaction);
-        T.Chunk += sw.ElapsedTicks; sw.Restart();
         await tx.CommitAsync(ct);
-        T.Commit += sw.ElapsedTicks;
         return results;
     }
 
@@ -309,6 +300,12 @@ public sealed class ImportStore(LupaDatabase db)
             yield return next.Value.Body;
         }
     }
+
+    // One string per consent method, not one per row.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> EvidenceReasons = new();
+
+    private static string EvidenceReason(string method) =>
+        EvidenceReasons.Count < 64 ? EvidenceReasons.GetOrAdd(method, m => "evidence of consent: " + m) : "evidence of consent: " + method;
 
     // Most rows carry no attributes or a few: written without the serializer's dictionary machinery.
     private static string AttributesJson(IReadOnlyDictionary<string, string> attributes)
@@ -423,9 +420,10 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
 }
 
 /// <summary>
-/// The set-based half of the import path: each statement handles a whole batch, passed as one JSON
-/// array (json_each on SQLite, json_to_recordset on PostgreSQL), so a batch costs a handful of
-/// statements instead of several per row.
+/// The bulk half of the import path. On PostgreSQL new subscribers go in with one insert-if-absent
+/// statement over arrays, their subscriptions and grants with binary COPY (subscription ids reserved
+/// from the sequence first); on SQLite each table gets one statement prepared for the batch and run
+/// per row through SQLite's own interface. Look-ups of existing people take one statement a batch.
 /// </summary>
 internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId, long now)
 {
@@ -514,6 +512,13 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
             "INSERT INTO subscribers (id, org_id, email, name, language, attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (org_id, email) DO NOTHING");
         insert.Bind(2, orgId);
         insert.Bind(7, now);
+        InsertSubscribers(insert, subscribers, next, ids);
+        return ids;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InsertSubscribers(RawStatement insert, List<(string Email, string Name, string Language, string Attributes)> subscribers, long next, Dictionary<string, long> ids)
+    {
         foreach (var s in subscribers)
         {
             insert.Bind(1, next);
@@ -524,49 +529,21 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
             if (insert.Run())
                 ids[s.Email] = next++;
         }
-        return ids;
     }
 
     /// <summary>Inserts new subscriptions; returns their ids in the order given.</summary>
     public async Task<long[]> InsertSubscriptionsAsync(List<(long SubscriberId, long ListId, string Status)> subscriptions, CancellationToken ct)
     {
-        var ids = new long[subscriptions.Count];
         if (subscriptions.Count == 0)
-            return ids;
+            return [];
         if (postgres)
         {
             var reserved = await ReserveIdsAsync("subscriptions", subscriptions.Count, ct);
             await using var copy = await Npgsql.BeginBinaryImportAsync(
                 "COPY subscriptions (id, org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at) FROM STDIN (FORMAT BINARY)", ct);
-            for (var i = 0; i < subscriptions.Count; i++)
-            {
-                var s = subscriptions[i];
-                var pending = s.Status == SubscriptionStatuses.Pending;
-                copy.StartRow();
-                copy.Write(reserved[i], NpgsqlDbType.Bigint);
-                copy.Write(orgId, NpgsqlDbType.Bigint);
-                copy.Write(s.SubscriberId, NpgsqlDbType.Bigint);
-                copy.Write(s.ListId, NpgsqlDbType.Bigint);
-                copy.Write(s.Status, NpgsqlDbType.Text);
-                copy.Write(now, NpgsqlDbType.Bigint);
-                if (s.Status == SubscriptionStatuses.Confirmed)
-                    copy.Write(now, NpgsqlDbType.Bigint);
-                else
-                    copy.WriteNull();
-                if (pending)
-                {
-                    copy.Write(now, NpgsqlDbType.Bigint);
-                    copy.Write(now, NpgsqlDbType.Bigint);
-                }
-                else
-                {
-                    copy.WriteNull();
-                    copy.WriteNull();
-                }
-                ids[i] = reserved[i];
-            }
+            CopySubscriptions(copy, subscriptions, reserved, orgId, now);
             await copy.CompleteAsync(ct);
-            return ids;
+            return reserved;
         }
         var next = await NextSqliteIdAsync("subscriptions");
         using var insert = new RawStatement(tx.Connection,
@@ -576,6 +553,44 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
             """);
         insert.Bind(2, orgId);
         insert.Bind(6, now);
+        return InsertSubscriptions(insert, subscriptions, next, now);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopySubscriptions(NpgsqlBinaryImporter copy, List<(long SubscriberId, long ListId, string Status)> subscriptions, long[] ids, long orgId, long now)
+    {
+        for (var i = 0; i < subscriptions.Count; i++)
+        {
+            var s = subscriptions[i];
+            var pending = s.Status == SubscriptionStatuses.Pending;
+            copy.StartRow();
+            copy.Write(ids[i], NpgsqlDbType.Bigint);
+            copy.Write(orgId, NpgsqlDbType.Bigint);
+            copy.Write(s.SubscriberId, NpgsqlDbType.Bigint);
+            copy.Write(s.ListId, NpgsqlDbType.Bigint);
+            copy.Write(s.Status, NpgsqlDbType.Text);
+            copy.Write(now, NpgsqlDbType.Bigint);
+            if (s.Status == SubscriptionStatuses.Confirmed)
+                copy.Write(now, NpgsqlDbType.Bigint);
+            else
+                copy.WriteNull();
+            if (pending)
+            {
+                copy.Write(now, NpgsqlDbType.Bigint);
+                copy.Write(now, NpgsqlDbType.Bigint);
+            }
+            else
+            {
+                copy.WriteNull();
+                copy.WriteNull();
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long[] InsertSubscriptions(RawStatement insert, List<(long SubscriberId, long ListId, string Status)> subscriptions, long next, long now)
+    {
+        var ids = new long[subscriptions.Count];
         for (var i = 0; i < subscriptions.Count; i++)
         {
             var s = subscriptions[i];
@@ -603,26 +618,7 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
                 COPY consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
                   evidence_method, legal_basis, import_id, actor, recorded_at) FROM STDIN (FORMAT BINARY)
                 """, ct);
-            foreach (var (subscriberId, listId, row) in consents)
-            {
-                var g = Grant.Of(row);
-                copy.StartRow();
-                copy.Write(orgId, NpgsqlDbType.Bigint);
-                copy.Write(subscriberId, NpgsqlDbType.Bigint);
-                copy.Write(listId, NpgsqlDbType.Bigint);
-                copy.Write("grant", NpgsqlDbType.Text);
-                copy.Write("import", NpgsqlDbType.Text);
-                copy.Write(g.OccurredAt, NpgsqlDbType.Bigint);
-                WriteText(copy, row.Ip);
-                WriteText(copy, row.Source);
-                WriteText(copy, row.Text);
-                WriteText(copy, g.WordingHash);
-                copy.Write(g.EvidenceMethod, NpgsqlDbType.Text);
-                copy.Write(g.LegalBasis, NpgsqlDbType.Text);
-                copy.Write(importId, NpgsqlDbType.Bigint);
-                copy.Write(actor, NpgsqlDbType.Text);
-                copy.Write(now, NpgsqlDbType.Bigint);
-            }
+            CopyConsents(copy, consents, orgId, importId, actor, now);
             await copy.CompleteAsync(ct);
             return;
         }
@@ -636,6 +632,37 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         insert.Bind(11, importId);
         insert.Bind(12, actor);
         insert.Bind(13, now);
+        InsertConsents(insert, consents);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyConsents(NpgsqlBinaryImporter copy, List<(long SubscriberId, long ListId, ImportRow Row)> consents, long orgId, long importId, string actor, long now)
+    {
+        foreach (var (subscriberId, listId, row) in consents)
+        {
+            var g = Grant.Of(row);
+            copy.StartRow();
+            copy.Write(orgId, NpgsqlDbType.Bigint);
+            copy.Write(subscriberId, NpgsqlDbType.Bigint);
+            copy.Write(listId, NpgsqlDbType.Bigint);
+            copy.Write("grant", NpgsqlDbType.Text);
+            copy.Write("import", NpgsqlDbType.Text);
+            copy.Write(g.OccurredAt, NpgsqlDbType.Bigint);
+            WriteText(copy, row.Ip);
+            WriteText(copy, row.Source);
+            WriteText(copy, row.Text);
+            WriteText(copy, g.WordingHash);
+            copy.Write(g.EvidenceMethod, NpgsqlDbType.Text);
+            copy.Write(g.LegalBasis, NpgsqlDbType.Text);
+            copy.Write(importId, NpgsqlDbType.Bigint);
+            copy.Write(actor, NpgsqlDbType.Text);
+            copy.Write(now, NpgsqlDbType.Bigint);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InsertConsents(RawStatement insert, List<(long SubscriberId, long ListId, ImportRow Row)> consents)
+    {
         foreach (var (subscriberId, listId, row) in consents)
         {
             var g = Grant.Of(row);
@@ -744,11 +771,4 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
                 row.Text is null ? null : ConsentWording.Hash(row.Text));
         }
     }
-}
-
-#pragma warning disable CA2211, CA1707, CA1711
-public static class T
-{
-    public static long Find, Decide, Subs, Subscriptions, Consents, Commit, Mail, Report, Chunk;
-    public static string Dump() => $"find={Find / 1000000} decide={Decide / 1000000} subs={Subs / 1000000} subscriptions={Subscriptions / 1000000} consents={Consents / 1000000} commit={Commit / 1000000} mail={Mail / 1000000} report={Report / 1000000} chunk={Chunk / 1000000} (ms)";
 }

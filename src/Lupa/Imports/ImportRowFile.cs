@@ -40,6 +40,7 @@ public static class ImportRowFile
         }
 
         /// <summary>Appends one record.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Add(in ParsedRecord r)
         {
             _w.Write(r.Line);
@@ -125,30 +126,33 @@ public static class ImportRowFile
             var line = r.ReadInt64();
             if (line == long.MinValue)
                 yield break;
-            var email = r.ReadString();
-            if (r.ReadByte() == 0)
-            {
-                yield return new ParsedRecord(line, null, r.ReadString(), r.ReadString(), email);
-                continue;
-            }
-            var rowLine = r.ReadInt64();
-            var local = r.ReadString();
-            var domain = r.ReadString();
-            var name = r.ReadString();
-            var n = r.ReadInt32();
-            var attributes = new Dictionary<string, string>(n);
-            for (var i = 0; i < n; i++)
-                attributes[r.ReadString()] = r.ReadString();
-            var basis = (ImportBasis)r.ReadByte();
-            var consentAt = ReadTime(r);
-            var method = ReadText(r);
-            var source = ReadText(r);
-            var ip = ReadText(r);
-            var text = ReadText(r);
-            var since = ReadTime(r);
-            var address = EmailAddress.FromNormalised(local, domain);
-            yield return new ParsedRecord(line, new ImportRow(rowLine, address, name, attributes, basis, consentAt, method, source, ip, text, since), null, null, email);
+            yield return ReadOne(r, line);
         }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static ParsedRecord ReadOne(BinaryReader r, long line)
+    {
+        var email = r.ReadString();
+        if (r.ReadByte() == 0)
+            return new ParsedRecord(line, null, r.ReadString(), r.ReadString(), email);
+        var rowLine = r.ReadInt64();
+        var local = r.ReadString();
+        var domain = r.ReadString();
+        var name = r.ReadString();
+        var n = r.ReadInt32();
+        var attributes = new Dictionary<string, string>(n);
+        for (var i = 0; i < n; i++)
+            attributes[r.ReadString()] = r.ReadString();
+        var basis = (ImportBasis)r.ReadByte();
+        var consentAt = ReadTime(r);
+        var method = ReadText(r);
+        var source = ReadText(r);
+        var ip = ReadText(r);
+        var text = ReadText(r);
+        var since = ReadTime(r);
+        var address = EmailAddress.FromNormalised(local, domain);
+        return new ParsedRecord(line, new ImportRow(rowLine, address, name, attributes, basis, consentAt, method, source, ip, text, since), null, null, email);
     }
 
     private static DateTimeOffset? ReadTime(BinaryReader r)

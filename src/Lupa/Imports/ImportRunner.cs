@@ -55,7 +55,6 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         started.Restart();
         await ApplyAsync(job, file, map, org, lists, progress, ct);
         log.LogInformation("Import {ImportId} applied in {Ms} ms", job.Id, started.ElapsedMilliseconds);
-        log.LogInformation("TIMINGS {T}", Lupa.Storage.T.Dump());
         await _store.FinishAsync(job.Id, ImportStatuses.Done, null, Now(), ct);
         DeleteUpload(job);
         log.LogInformation("Import {ImportId} done", job.Id);
@@ -74,13 +73,10 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         await foreach (var record in parsed.ReadAllAsync(ct))
         {
             total++;
-            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             kept.Add(record);
-            var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             // Refused rows and duplicates (skipped later) do not count in the check.
             if (record.Row is { } row)
                 check.Add(row);
-            TKeep += t1 - t0; TCheck += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
             if (total % 50_000 == 0)
             {
                 progress?.Report(new ImportProgress("check", total, 0));
@@ -89,7 +85,6 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
             }
         }
         kept.Complete();
-        log.LogInformation("CHECKT keep={K} check={C}", TKeep / 1000000, TCheck / 1000000);
         var figures = check.Evaluate(options.Value.Imports.Thresholds);
         var exceeded = figures.Where(f => f.Exceeded).ToList();
         var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f =>
@@ -123,76 +118,127 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         long mailsQueued = 0;
         var listsById = lists.ToDictionary(l => l.Id);
         var language = lists[0].Language;
+        var allLists = lists.Select(l => l.Id).ToArray();
 
         var entries = new List<Entry>(o.BatchSize);
         var toApply = new List<ImportRowToApply>(o.BatchSize);
+        var overlap = db.IsPostgres;
+        var inFlight = Task.CompletedTask;
+        var started = 0;
         long index = 0;
-        // The records the check kept; without them (an import that resumes on a node that lost them) the CSV again.
-        await using var records = new Pipe<ParsedRecord>(ImportRowFile.TryRead(job.FilePath) ?? Parse(file, map, now), ct);
-        await foreach (var record in records.ReadAllAsync(ct))
+        try
         {
-            index++;
-            if (index <= skip)
+            // The records the check kept; without them (an import that resumes on a node that lost them) the CSV again.
+            await using var records = new Pipe<ParsedRecord>(ImportRowFile.TryRead(job.FilePath) ?? Parse(file, map, now), ct);
+            await foreach (var record in records.ReadAllAsync(ct))
             {
-                if (index % 50_000 == 0)
-                    await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
-                continue;
-            }
-            if (record.Row is not { } row)
-            {
-                entries.Add(new Entry(record.Line, record.Email, -1, record.Outcome, record.Reason));
-            }
-            else
-            {
-                var hash = suppressions.Count == 0 ? "" : SuppressionKey.For(db.SuppressionKey, row.Address);
-                var global = suppressions.Count == 0 ? null : suppressions.GetValueOrDefault((hash, 0L));
-                var open = global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
-                if (open.Length == 0)
+                index++;
+                if (index <= skip)
                 {
-                    var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
-                    entries.Add(new Entry(record.Line, record.Email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                    if (index % 50_000 == 0)
+                        await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
+                    continue;
+                }
+                if (record.Row is not { } row)
+                {
+                    entries.Add(new Entry(record.Line, record.Email, -1, record.Outcome, record.Reason));
                 }
                 else
                 {
-                    entries.Add(new Entry(record.Line, record.Email, toApply.Count, null, null));
-                    toApply.Add(new ImportRowToApply(row, open, language));
+                    // Without suppressions every row goes to every list (one shared array, read only).
+                    var hash = suppressions.Count == 0 ? "" : SuppressionKey.For(db.SuppressionKey, row.Address);
+                    var global = suppressions.Count == 0 ? null : suppressions.GetValueOrDefault((hash, 0L));
+                    var open = suppressions.Count == 0 ? allLists
+                        : global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
+                    if (open.Length == 0)
+                    {
+                        var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
+                        entries.Add(new Entry(record.Line, record.Email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                    }
+                    else
+                    {
+                        entries.Add(new Entry(record.Line, record.Email, toApply.Count, null, null));
+                        toApply.Add(new ImportRowToApply(row, open, language));
+                    }
                 }
+                if (entries.Count >= o.BatchSize)
+                    await FlushAsync();
             }
-            if (entries.Count >= o.BatchSize)
+            if (entries.Count > 0 || (started == 0 && processed == 0))
                 await FlushAsync();
+            await inFlight;
         }
-        if (entries.Count > 0 || processed == 0)
-            await FlushAsync();
+        catch
+        {
+            // A batch still running fails with this one (it waits for the cancellation or for a batch that failed); observe it.
+            await inFlight.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw;
+        }
 
+        // Starts a batch. On PostgreSQL it runs while the one before it finishes (two transactions, the other core);
+        // it writes its report and progress and commits only after that one committed, so batches commit in order.
         async Task FlushAsync()
         {
             ct.ThrowIfCancellationRequested();
+            var batchEntries = entries;
+            var batchRows = toApply;
+            entries = new List<Entry>(o.BatchSize);
+            toApply = new List<ImportRowToApply>(o.BatchSize);
+            started++;
+            var previous = inFlight;
+            var batch = ApplyOneAsync(batchEntries, batchRows, previous);
+            if (!overlap)
+            {
+                await batch;
+                return;
+            }
+            try
+            {
+                await previous;
+            }
+            catch
+            {
+                // The batch after a failed one fails too (it waits for it before it commits); observe it.
+                await batch.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                throw;
+            }
+            inFlight = batch;
+        }
+
+        async Task ApplyOneAsync(List<Entry> batchEntries, List<ImportRowToApply> batchRows, Task previous)
+        {
             var batchNow = Now();
             Func<long, long, ImportRow, OutboxMessage>? mail = job.NoEvidencePolicy == NoEvidencePolicies.Repermission
                 ? (subscriptionId, requestAt, r) =>
                 {
                     var m = subscriptions.ConfirmationMail(org, listsById[job.ListIdArray[0]], r.Address.Value, r.Name, subscriptionId, requestAt);
-                    return m with { DueAt = batchNow + (mailsQueued++ * intervalMs) };
+                    return m with { DueAt = batchNow + ((Interlocked.Increment(ref mailsQueued) - 1) * intervalMs) };
                 }
                 : null;
-            await _store.ApplyBatchAsync(job, toApply, mail, results =>
+            long after = 0;
+            await _store.ApplyBatchAsync(job, batchRows, mail, previous, results =>
             {
-                var body = new StringBuilder(entries.Count * 64);
+                // Runs once the batch before has committed, so the report, counts and progress follow the file's order.
+                var body = new StringBuilder(batchEntries.Count * 64);
                 if (seq == 0)
                     body.Append("row,email,outcome,reason\n");
-                foreach (var e in entries)
-                {
-                    var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
-                    counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
-                    body.Append(e.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(CsvText.Field(e.Email)).Append(',').Append(outcome).Append(',').Append(CsvText.Field(reason)).Append('\n');
-                }
-                processed += entries.Count;
-                return new BatchReport(seq, body.ToString(), processed, JsonSerializer.Serialize(counts));
+                AppendReport(body, batchEntries, results, counts);
+                processed += batchEntries.Count;
+                after = processed;
+                return new BatchReport(seq++, body.ToString(), processed, JsonSerializer.Serialize(counts));
             }, batchNow, ct);
-            seq++;
-            entries.Clear();
-            toApply.Clear();
-            progress?.Report(new ImportProgress("apply", processed, job.TotalRows));
+            progress?.Report(new ImportProgress("apply", after, job.TotalRows));
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void AppendReport(StringBuilder body, List<Entry> entries, IReadOnlyList<(string Outcome, string Reason)> results, Dictionary<string, long> counts)
+    {
+        foreach (var e in entries)
+        {
+            var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
+            counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
+            body.Append(CultureInfo.InvariantCulture, $"{e.Row}").Append(',').Append(CsvText.Field(e.Email)).Append(',').Append(outcome).Append(',').Append(CsvText.Field(reason)).Append('\n');
         }
     }
 
@@ -245,12 +291,12 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         }
     }
 
-    private static long TKeep, TCheck;
     private long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     // 64-bit FNV-1a of the lower-cased address: enough to find duplicates in a file without keeping every address in memory.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong AddressKey(string address)
     {
         var h = 14695981039346656037UL;
@@ -268,6 +314,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         return i >= 0 && i < fields.Length ? fields[i] : "";
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static string Clean(string s)
     {
         if (s.Length > 320)
