@@ -10,7 +10,9 @@
 #
 # Prints, per database: rows, wall seconds of the whole `lupa import` process (start-up, the
 # purchased-list check over the file, and the import itself), rows a second over the whole process
-# and over the import phase alone (from the import's own log), and peak RSS (/usr/bin/time -v).
+# and over the import phase alone (from the import's own log), peak RSS (/usr/bin/time -v), the CPU
+# seconds of the lupa process (user + system), and the load average when the run ended (the machine
+# may be shared: a load above the core count means the rates are low).
 # Targets: at least 100,000 rows/s on PostgreSQL and 50,000 on SQLite, peak RSS under 300 MB.
 # Exit status: 0 when every target is met, 1 when one is missed.
 set -euo pipefail
@@ -59,7 +61,8 @@ run_one() {
   lupa_log "$db: lupa import $ROWS rows"
   local out="$LUPA_WORK/import-$db.txt"
   (cd "$LUPA_WORK" && /usr/bin/time -v dotnet "$LUPA_APP" import "$CSV" --org bench --list news --attest --Logging:LogLevel:Lupa=Information) >"$out" 2>&1 || true
-  local wall rss applied checked total_rows
+  local wall rss applied checked total_rows cpu
+  cpu="$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s+=$2} END {printf "%.1f", s}' "$out")"
   wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); s=0; for(i=1;i<=length(a);i++) s=s*60+a[i]; print s}' "$out")"
   rss="$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$out")"
   applied="$(sed -n 's/.*applied in \([0-9]*\) ms.*/\1/p' "$out" | tail -1)"
@@ -67,14 +70,15 @@ run_one() {
   total_rows="$(grep -o 'confirmed  *│ [0-9,]*' "$out" | head -1 | grep -o '[0-9,]*$' | tr -d ,)"
   [ "$total_rows" = "$ROWS" ] || { tail -40 "$out" >&2; lupa_die "$db: expected $ROWS confirmed rows, the summary says '${total_rows:-none}'"; }
   local target=50000; [ "$db" = postgres ] && target=100000
-  python3 - "$db" "$ROWS" "$wall" "$checked" "$applied" "$rss" "$target" > "$LUPA_WORK/result-$db.txt" <<'PY'
+  python3 - "$db" "$ROWS" "$wall" "$checked" "$applied" "$rss" "$target" "$cpu" "$(cut -d' ' -f1-3 /proc/loadavg)" > "$LUPA_WORK/result-$db.txt" <<'PY'
 import sys
 db, rows, wall, checked, applied, rss, target = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+cpu, load = float(sys.argv[8]), sys.argv[9]
 whole = rows / wall
 phase = rows / ((checked + applied) / 1000)
 ok = phase >= target and rss < 300
 print(f"{db:9s} rows={rows} wall={wall:.1f}s check={checked/1000:.1f}s import={applied/1000:.1f}s "
-      f"rows/s(whole process)={whole:,.0f} rows/s(check+import)={phase:,.0f} peak_rss={rss}MB target>={target:,}/s,<300MB {'PASS' if ok else 'FAIL'}")
+      f"rows/s(whole process)={whole:,.0f} rows/s(check+import)={phase:,.0f} peak_rss={rss}MB cpu(lupa)={cpu:.1f}s load={load} target>={target:,}/s,<300MB {'PASS' if ok else 'FAIL'}")
 PY
   RESULTS+=("$(cat "$LUPA_WORK/result-$db.txt")")
   grep -q PASS "$LUPA_WORK/result-$db.txt" || status=1

@@ -243,7 +243,8 @@ lupa_pg_jiffies() {
   local pm
   pm="$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)" || { echo 0; return; }
   { awk '{print $14+$15+$16+$17}' "/proc/$pm/stat" 2>/dev/null
-    for c in $(pgrep -P "$pm"); do awk '{print $14+$15}' "/proc/$c/stat" 2>/dev/null; done; } | awk '{n+=$1} END{print n+0}'
+    # a backend may end between pgrep and the read: its jiffies then move to the postmaster (cutime)
+    for c in $(pgrep -P "$pm"); do awk '{print $14+$15}' "/proc/$c/stat" 2>/dev/null || true; done; } | awk '{n+=$1} END{print n+0}'
 }
 
 # ---- Postfix's smtp-sink as the relay ------------------------------------------------------------

@@ -17,6 +17,8 @@ public sealed record EmailAddress
     {
         LocalPart = localPart;
         Domain = domain;
+        // Built once: an import reads it several times a row. It follows from the two parts, so equality is unchanged.
+        Value = localPart + "@" + domain;
     }
 
     /// <summary>The part before the @, as the person typed it.</summary>
@@ -26,12 +28,19 @@ public sealed record EmailAddress
     public string Domain { get; }
 
     /// <summary>The normalised address.</summary>
-    public string Value => LocalPart + "@" + Domain;
+    public string Value { get; }
 
     /// <inheritdoc />
     public override string ToString() => Value;
 
+    /// <summary>
+    /// Rebuilds an address from the parts of one that <see cref="Parse"/> already normalised (kept by
+    /// the import between its check and its apply phase), without checking it again.
+    /// </summary>
+    public static EmailAddress FromNormalised(string localPart, string domain) => new(localPart, domain);
+
     /// <summary>Parses and normalises an address, or says why it is not one.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Outcome<EmailAddress> Parse(string? input)
     {
         if (string.IsNullOrWhiteSpace(input))

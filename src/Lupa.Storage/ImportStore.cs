@@ -1,8 +1,12 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapper;
 using Lupa.Domain;
 using Lupa.Domain.Imports;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Lupa.Storage;
 
@@ -167,7 +171,7 @@ public sealed class ImportStore(LupaDatabase db)
     /// </summary>
     public async Task<IReadOnlyList<(string Outcome, string Reason)>> ApplyBatchAsync(
         ImportJobRow job, IReadOnlyList<ImportRowToApply> rows, Func<long, long, ImportRow, OutboxMessage>? repermissionMail,
-        Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
+        Task previousBatch, Func<IReadOnlyList<(string Outcome, string Reason)>, BatchReport> report, long now, CancellationToken ct = default)
     {
         var results = new (string Outcome, string Reason)[rows.Count];
         await using var tx = await db.BeginWriteAsync(ct);
@@ -175,15 +179,23 @@ public sealed class ImportStore(LupaDatabase db)
         var bulk = new ImportBulk(tx, db.IsPostgres, job.OrgId, now);
         var actor = $"import:{job.Id} by {job.AttestedBy}";
 
-        // Read what exists for the whole batch in two statements.
-        var existing = await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value));
+        // A row whose address is new becomes a subscriber unless it has no evidence and the organisation refuses such
+        // rows: those rows are inserted unless the address exists (one pass over the unique index, no look-up first).
+        var refuseBare = job.NoEvidencePolicy == NoEvidencePolicies.Refuse;
+        var candidates = new List<(string Email, string Name, string Language, string Attributes)>(rows.Count);
+        foreach (var r in rows)
+        {
+            if (!(r.Row.Basis == ImportBasis.None && refuseBare))
+                candidates.Add((r.Row.Address.Value, r.Row.Name, r.Language, AttributesJson(r.Row.Attributes)));
+        }
+        var ids = await bulk.InsertSubscribersIfAbsentAsync(candidates, ct);
+        // The rows that met an existing address, and the refused ones, are read in two statements.
+        var existing = await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value).Where(a => !ids.ContainsKey(a)).ToList());
         var statuses = await bulk.FindStatusesAsync(existing.Values.Select(e => e.Id));
 
         // Decide each row; collect the writes.
-        var newSubscribers = new List<(string Email, string Name, string Language, string Attributes)>();
         var newSubscriptions = new List<(int Row, string Email, long SubscriberId, long ListId, string Status)>();
         var consents = new List<(int Row, string Email, long SubscriberId, long ListId)>();
-        var isNew = new bool[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
@@ -209,8 +221,9 @@ public sealed class ImportStore(LupaDatabase db)
             }
             if (!found)
             {
-                isNew[i] = true;
-                newSubscribers.Add((row.Address.Value, row.Name, r.Language, JsonSerializer.Serialize(row.Attributes)));
+                // Inserted above, unless it was deleted by someone else between that insert's conflict and the look-up.
+                if (!ids.ContainsKey(row.Address.Value))
+                    throw new InvalidOperationException("a subscriber was deleted while the import batch was applied; the batch is applied again when the import resumes");
             }
             else
             {
@@ -240,24 +253,26 @@ public sealed class ImportStore(LupaDatabase db)
             results[i] = found ? (ImportOutcomes.Existing, job.UpdateMode == "update"
                     ? "already a subscriber: attributes updated, consent history appended"
                     : "already a subscriber: attributes kept, consent history appended")
-                : row.Basis == ImportBasis.Evidence ? (ImportOutcomes.Confirmed, "evidence of consent: " + row.Method)
+                : row.Basis == ImportBasis.Evidence ? (ImportOutcomes.Confirmed, EvidenceReason(row.Method!))
                 : row.Basis == ImportBasis.Customer ? (ImportOutcomes.ConfirmedCustomer, "existing customer (soft opt-in)")
                 : (ImportOutcomes.PendingRepermission, "no evidence: pending");
         }
 
-        // Write new subscribers, their subscriptions and their grants in three statements.
-        var ids = await bulk.InsertSubscribersAsync(newSubscribers);
-        var created = await bulk.InsertSubscriptionsAsync(newSubscriptions.Select(x => (x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId, x.Status)));
-        await bulk.InsertConsentsAsync(consents.Select(c => (ids[c.Email], c.ListId, rows[c.Row].Row)), job.Id, actor);
-        foreach (var x in newSubscriptions.Where(x => x.Status == SubscriptionStatuses.Pending))
+        // Write new subscribers, their subscriptions and their grants: binary COPY on PostgreSQL, prepared statements on SQLite.
+        var created = await bulk.InsertSubscriptionsAsync(newSubscriptions.Select(x => (x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId, x.Status)).ToList(), ct);
+        await bulk.InsertConsentsAsync(consents.Select(c => (ids[c.Email], c.ListId, rows[c.Row].Row)).ToList(), job.Id, actor, ct);
+        for (var k = 0; k < newSubscriptions.Count; k++)
         {
-            if (repermissionMail is null)
+            var x = newSubscriptions[k];
+            if (repermissionMail is null || x.Status != SubscriptionStatuses.Pending)
                 continue;
-            var subscriptionId = created[(x.SubscriberId != 0 ? x.SubscriberId : ids[x.Email], x.ListId)];
+            var subscriptionId = created[k];
             var mail = repermissionMail(subscriptionId, now, rows[x.Row].Row);
             await cmd.EnqueueAsync(mail, mail.DueAt ?? now, ct);
             results[x.Row] = (results[x.Row].Outcome, results[x.Row].Outcome == ImportOutcomes.PendingRepermission ? "no evidence: re-permission mail queued" : results[x.Row].Reason);
         }
+        // The batch before (on another connection) commits first: the progress only ever covers a prefix of the file.
+        await previousBatch;
         var chunk = report(results);
         await tx.Connection.ExecuteAsync(
             "INSERT INTO import_report_chunks (import_id, seq, body) VALUES (@Id, @Seq, @Body)",
@@ -284,6 +299,28 @@ public sealed class ImportStore(LupaDatabase db)
             seq = next.Value.Seq;
             yield return next.Value.Body;
         }
+    }
+
+    // One string per consent method, not one per row.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> EvidenceReasons = new();
+
+    private static string EvidenceReason(string method) =>
+        EvidenceReasons.Count < 64 ? EvidenceReasons.GetOrAdd(method, m => "evidence of consent: " + m) : "evidence of consent: " + method;
+
+    // Most rows carry no attributes or a few: written without the serializer's dictionary machinery.
+    private static string AttributesJson(IReadOnlyDictionary<string, string> attributes)
+    {
+        if (attributes.Count == 0)
+            return "{}";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var (k, v) in attributes)
+                w.WriteString(k, v);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static (string Name, string Attributes) Merge(string oldName, string oldAttributes, ImportRow row, bool update)
@@ -383,9 +420,10 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
 }
 
 /// <summary>
-/// The set-based half of the import path: each statement handles a whole batch, passed as one JSON
-/// array (json_each on SQLite, json_to_recordset on PostgreSQL), so a batch costs a handful of
-/// statements instead of several per row.
+/// The bulk half of the import path. On PostgreSQL new subscribers go in with one insert-if-absent
+/// statement over arrays, their subscriptions and grants with binary COPY (subscription ids reserved
+/// from the sequence first); on SQLite each table gets one statement prepared for the batch and run
+/// per row through SQLite's own interface. Look-ups of existing people take one statement a batch.
 /// </summary>
 internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId, long now)
 {
@@ -415,12 +453,17 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    public async Task<Dictionary<string, (long Id, string Name, string Attributes, bool Restricted)>> FindSubscribersAsync(IEnumerable<string> emails)
+    public async Task<Dictionary<string, (long Id, string Name, string Attributes, bool Restricted)>> FindSubscribersAsync(IReadOnlyCollection<string> emails)
     {
-        var json = Json(emails, (w, e) => w.WriteString("e", e));
+        if (emails.Count == 0)
+            return [];
+        // A text array on PostgreSQL; on SQLite a JSON array of strings, whose json_each values are the strings themselves.
+        var list = emails.ToArray();
+        object value = postgres ? list : JsonSerializer.Serialize(list);
+        var set = postgres ? "SELECT unnest(@emails)" : "SELECT value FROM json_each(@emails)";
         var rows = await tx.Connection.QueryAsync<(long Id, string Email, string Name, string Attributes, long? RestrictedAt)>(
-            $"SELECT s.id, s.email, s.name, s.attributes, s.restricted_at FROM subscribers s WHERE s.org_id = @orgId AND s.email IN (SELECT x.e FROM {Rows("emails", "e text")})",
-            new { orgId, emails = json }, tx.Transaction);
+            $"SELECT s.id, s.email, s.name, s.attributes, s.restricted_at FROM subscribers s WHERE s.org_id = @orgId AND s.email IN ({set})",
+            new { orgId, emails = value }, tx.Transaction);
         return rows.ToDictionary(r => r.Email, r => (r.Id, r.Name, r.Attributes, r.RestrictedAt is not null));
     }
 
@@ -436,72 +479,296 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         return rows.ToDictionary(r => (r.SubscriberId, r.ListId), r => r.Status);
     }
 
-    public async Task<Dictionary<string, long>> InsertSubscribersAsync(List<(string Email, string Name, string Language, string Attributes)> subscribers)
+    /// <summary>Inserts the subscribers whose address is not yet taken; returns the id of each one inserted by address.</summary>
+    public async Task<Dictionary<string, long>> InsertSubscribersIfAbsentAsync(List<(string Email, string Name, string Language, string Attributes)> subscribers, CancellationToken ct)
     {
+        var ids = new Dictionary<string, long>(subscribers.Count);
         if (subscribers.Count == 0)
-            return [];
-        var json = Json(subscribers, (w, s) =>
+            return ids;
+        if (postgres)
         {
-            w.WriteString("e", s.Email);
-            w.WriteString("n", s.Name);
-            w.WriteString("l", s.Language);
-            w.WriteString("a", s.Attributes);
-        });
-        var rows = await tx.Connection.QueryAsync<(long Id, string Email)>(
-            $"INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) SELECT @orgId, x.e, x.n, x.l, x.a, @now, @now FROM {Rows("rows", "e text, n text, l text, a text")} RETURNING id, email",
-            new { orgId, now, rows = json }, tx.Transaction);
-        return rows.ToDictionary(r => r.Email, r => r.Id);
+            // Four arrays in PostgreSQL's binary format: no text to parse on the server.
+            await using var cmd = new NpgsqlCommand(
+                """
+                INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at)
+                SELECT @org, x.e, x.n, x.l, x.a, @now, @now FROM unnest(@e, @n, @l, @a) AS x(e, n, l, a)
+                ON CONFLICT (org_id, email) DO NOTHING
+                RETURNING id, email
+                """, Npgsql, (NpgsqlTransaction)tx.Transaction);
+            cmd.Parameters.AddWithValue("org", orgId);
+            cmd.Parameters.AddWithValue("now", now);
+            cmd.Parameters.AddWithValue("e", subscribers.Select(s => s.Email).ToArray());
+            cmd.Parameters.AddWithValue("n", subscribers.Select(s => s.Name).ToArray());
+            cmd.Parameters.AddWithValue("l", subscribers.Select(s => s.Language).ToArray());
+            cmd.Parameters.AddWithValue("a", subscribers.Select(s => s.Attributes).ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                ids[reader.GetString(1)] = reader.GetInt64(0);
+            return ids;
+        }
+        // SQLite gives a new row max(id) + 1; the batch holds the only write transaction, so it takes those ids itself.
+        var next = await NextSqliteIdAsync("subscribers");
+        using var insert = new RawStatement(tx.Connection,
+            "INSERT INTO subscribers (id, org_id, email, name, language, attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (org_id, email) DO NOTHING");
+        insert.Bind(2, orgId);
+        insert.Bind(7, now);
+        InsertSubscribers(insert, subscribers, next, ids);
+        return ids;
     }
 
-    public async Task<Dictionary<(long SubscriberId, long ListId), long>> InsertSubscriptionsAsync(IEnumerable<(long SubscriberId, long ListId, string Status)> subscriptions)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InsertSubscribers(RawStatement insert, List<(string Email, string Name, string Language, string Attributes)> subscribers, long next, Dictionary<string, long> ids)
     {
-        var list = subscriptions.ToList();
-        if (list.Count == 0)
-            return [];
-        var json = Json(list, (w, s) =>
+        foreach (var s in subscribers)
         {
-            w.WriteNumber("s", s.SubscriberId);
-            w.WriteNumber("l", s.ListId);
-            w.WriteString("t", s.Status);
-        });
-        var rows = await tx.Connection.QueryAsync<(long Id, long SubscriberId, long ListId)>(
-            $"""
-            INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at)
-            SELECT @orgId, x.s, x.l, x.t, @now,
-              CASE WHEN x.t = 'confirmed' THEN @now ELSE NULL END, CASE WHEN x.t = 'pending' THEN @now ELSE NULL END, CASE WHEN x.t = 'pending' THEN @now ELSE NULL END
-            FROM {Rows("rows", "s bigint, l bigint, t text")}
-            RETURNING id, subscriber_id, list_id
-            """,
-            new { orgId, now, rows = json }, tx.Transaction);
-        return rows.ToDictionary(r => (r.SubscriberId, r.ListId), r => r.Id);
+            insert.Bind(1, next);
+            insert.Bind(3, s.Email);
+            insert.Bind(4, s.Name);
+            insert.Bind(5, s.Language);
+            insert.Bind(6, s.Attributes);
+            if (insert.Run())
+                ids[s.Email] = next++;
+        }
     }
 
-    public async Task InsertConsentsAsync(IEnumerable<(long SubscriberId, long ListId, ImportRow Row)> consents, long importId, string actor)
+    /// <summary>Inserts new subscriptions; returns their ids in the order given.</summary>
+    public async Task<long[]> InsertSubscriptionsAsync(List<(long SubscriberId, long ListId, string Status)> subscriptions, CancellationToken ct)
     {
-        var list = consents.ToList();
-        if (list.Count == 0)
+        if (subscriptions.Count == 0)
+            return [];
+        if (postgres)
+        {
+            var reserved = await ReserveIdsAsync("subscriptions", subscriptions.Count, ct);
+            await using var copy = await Npgsql.BeginBinaryImportAsync(
+                "COPY subscriptions (id, org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at) FROM STDIN (FORMAT BINARY)", ct);
+            CopySubscriptions(copy, subscriptions, reserved, orgId, now);
+            await copy.CompleteAsync(ct);
+            return reserved;
+        }
+        var next = await NextSqliteIdAsync("subscriptions");
+        using var insert = new RawStatement(tx.Connection,
+            """
+            INSERT INTO subscriptions (id, org_id, subscriber_id, list_id, status, created_at, confirmed_at, confirmation_sent_at, request_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+            """);
+        insert.Bind(2, orgId);
+        insert.Bind(6, now);
+        return InsertSubscriptions(insert, subscriptions, next, now);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopySubscriptions(NpgsqlBinaryImporter copy, List<(long SubscriberId, long ListId, string Status)> subscriptions, long[] ids, long orgId, long now)
+    {
+        for (var i = 0; i < subscriptions.Count; i++)
+        {
+            var s = subscriptions[i];
+            var pending = s.Status == SubscriptionStatuses.Pending;
+            copy.StartRow();
+            copy.Write(ids[i], NpgsqlDbType.Bigint);
+            copy.Write(orgId, NpgsqlDbType.Bigint);
+            copy.Write(s.SubscriberId, NpgsqlDbType.Bigint);
+            copy.Write(s.ListId, NpgsqlDbType.Bigint);
+            copy.Write(s.Status, NpgsqlDbType.Text);
+            copy.Write(now, NpgsqlDbType.Bigint);
+            if (s.Status == SubscriptionStatuses.Confirmed)
+                copy.Write(now, NpgsqlDbType.Bigint);
+            else
+                copy.WriteNull();
+            if (pending)
+            {
+                copy.Write(now, NpgsqlDbType.Bigint);
+                copy.Write(now, NpgsqlDbType.Bigint);
+            }
+            else
+            {
+                copy.WriteNull();
+                copy.WriteNull();
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long[] InsertSubscriptions(RawStatement insert, List<(long SubscriberId, long ListId, string Status)> subscriptions, long next, long now)
+    {
+        var ids = new long[subscriptions.Count];
+        for (var i = 0; i < subscriptions.Count; i++)
+        {
+            var s = subscriptions[i];
+            insert.Bind(1, next);
+            insert.Bind(3, s.SubscriberId);
+            insert.Bind(4, s.ListId);
+            insert.Bind(5, s.Status);
+            insert.Bind(7, s.Status == SubscriptionStatuses.Confirmed ? now : null);
+            insert.Bind(8, s.Status == SubscriptionStatuses.Pending ? now : null);
+            insert.Run();
+            ids[i] = next++;
+        }
+        return ids;
+    }
+
+    /// <summary>Appends the import's grants of new subscriptions.</summary>
+    public async Task InsertConsentsAsync(List<(long SubscriberId, long ListId, ImportRow Row)> consents, long importId, string actor, CancellationToken ct)
+    {
+        if (consents.Count == 0)
             return;
-        var json = Json(list, (w, c) =>
+        if (postgres)
         {
-            var row = c.Row;
-            var customer = row.Basis == ImportBasis.Customer;
-            w.WriteNumber("s", c.SubscriberId);
-            w.WriteNumber("l", c.ListId);
-            w.WriteNumber("t", (customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds());
-            w.WriteString("ip", row.Ip);
-            w.WriteString("src", row.Source);
-            w.WriteString("tx", row.Text);
-            w.WriteString("h", row.Text is null ? null : ConsentWording.Hash(row.Text));
-            w.WriteString("em", customer ? "customer" : row.Method);
-            w.WriteString("lb", customer ? LegalBases.Customer : LegalBases.Consent);
-        });
-        await tx.Connection.ExecuteAsync(
-            $"""
+            await using var copy = await Npgsql.BeginBinaryImportAsync(
+                """
+                COPY consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
+                  evidence_method, legal_basis, import_id, actor, recorded_at) FROM STDIN (FORMAT BINARY)
+                """, ct);
+            CopyConsents(copy, consents, orgId, importId, actor, now);
+            await copy.CompleteAsync(ct);
+            return;
+        }
+        using var insert = new RawStatement(tx.Connection,
+            """
             INSERT INTO consent_records (org_id, subscriber_id, list_id, kind, method, occurred_at, ip, source, wording_text, wording_hash,
               evidence_method, legal_basis, import_id, actor, recorded_at)
-            SELECT @orgId, x.s, x.l, 'grant', 'import', x.t, x.ip, x.src, x.tx, x.h, x.em, x.lb, @importId, @actor, @now
-            FROM {Rows("rows", "s bigint, l bigint, t bigint, ip text, src text, tx text, h text, em text, lb text")}
-            """,
-            new { orgId, now, importId, actor, rows = json }, tx.Transaction);
+            VALUES (?1, ?2, ?3, 'grant', 'import', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            """);
+        insert.Bind(1, orgId);
+        insert.Bind(11, importId);
+        insert.Bind(12, actor);
+        insert.Bind(13, now);
+        InsertConsents(insert, consents);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyConsents(NpgsqlBinaryImporter copy, List<(long SubscriberId, long ListId, ImportRow Row)> consents, long orgId, long importId, string actor, long now)
+    {
+        foreach (var (subscriberId, listId, row) in consents)
+        {
+            var g = Grant.Of(row);
+            copy.StartRow();
+            copy.Write(orgId, NpgsqlDbType.Bigint);
+            copy.Write(subscriberId, NpgsqlDbType.Bigint);
+            copy.Write(listId, NpgsqlDbType.Bigint);
+            copy.Write("grant", NpgsqlDbType.Text);
+            copy.Write("import", NpgsqlDbType.Text);
+            copy.Write(g.OccurredAt, NpgsqlDbType.Bigint);
+            WriteText(copy, row.Ip);
+            WriteText(copy, row.Source);
+            WriteText(copy, row.Text);
+            WriteText(copy, g.WordingHash);
+            copy.Write(g.EvidenceMethod, NpgsqlDbType.Text);
+            copy.Write(g.LegalBasis, NpgsqlDbType.Text);
+            copy.Write(importId, NpgsqlDbType.Bigint);
+            copy.Write(actor, NpgsqlDbType.Text);
+            copy.Write(now, NpgsqlDbType.Bigint);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InsertConsents(RawStatement insert, List<(long SubscriberId, long ListId, ImportRow Row)> consents)
+    {
+        foreach (var (subscriberId, listId, row) in consents)
+        {
+            var g = Grant.Of(row);
+            insert.Bind(2, subscriberId);
+            insert.Bind(3, listId);
+            insert.Bind(4, g.OccurredAt);
+            insert.Bind(5, row.Ip);
+            insert.Bind(6, row.Source);
+            insert.Bind(7, row.Text);
+            insert.Bind(8, g.WordingHash);
+            insert.Bind(9, g.EvidenceMethod);
+            insert.Bind(10, g.LegalBasis);
+            insert.Run();
+        }
+    }
+
+    private NpgsqlConnection Npgsql => (NpgsqlConnection)tx.Connection;
+
+    // Ids taken from the table's identity sequence in one statement, so COPY can write rows that refer to each other.
+    private async Task<long[]> ReserveIdsAsync(string table, int count, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence('{table}', 'id')::regclass AS s) q, generate_series(1, @n)", Npgsql, (NpgsqlTransaction)tx.Transaction);
+        cmd.Parameters.AddWithValue("n", count);
+        var ids = new long[count];
+        var i = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            ids[i++] = reader.GetInt64(0);
+        return ids;
+    }
+
+    private static void WriteText(NpgsqlBinaryImporter copy, string? value)
+    {
+        if (value is null)
+            copy.WriteNull();
+        else
+            copy.Write(value, NpgsqlDbType.Text);
+    }
+
+    private async Task<long> NextSqliteIdAsync(string table) =>
+        await tx.Connection.ExecuteScalarAsync<long>($"SELECT coalesce(max(id), 0) + 1 FROM {table}", transaction: tx.Transaction);
+
+    /// <summary>
+    /// A statement prepared once and run for every row of a batch through SQLite's own interface, inside
+    /// the batch's transaction: per row it costs the binding and the step, nothing else.
+    /// </summary>
+    private sealed class RawStatement : IDisposable
+    {
+        private readonly SQLitePCL.sqlite3 _db;
+        private readonly SQLitePCL.sqlite3_stmt _stmt;
+
+        public RawStatement(System.Data.Common.DbConnection connection, string sql)
+        {
+            _db = ((SqliteConnection)connection).Handle!;
+            var rc = SQLitePCL.raw.sqlite3_prepare_v2(_db, sql, out _stmt);
+            if (rc != SQLitePCL.raw.SQLITE_OK)
+                throw new SqliteException(SQLitePCL.raw.sqlite3_errmsg(_db).utf8_to_string(), rc);
+        }
+
+        public void Bind(int index, long value) => SQLitePCL.raw.sqlite3_bind_int64(_stmt, index, value);
+
+        public void Bind(int index, long? value)
+        {
+            if (value is null)
+                SQLitePCL.raw.sqlite3_bind_null(_stmt, index);
+            else
+                SQLitePCL.raw.sqlite3_bind_int64(_stmt, index, value.Value);
+        }
+
+        public void Bind(int index, string? value)
+        {
+            if (value is null)
+                SQLitePCL.raw.sqlite3_bind_null(_stmt, index);
+            else
+                SQLitePCL.raw.sqlite3_bind_text(_stmt, index, value);
+        }
+
+        /// <summary>Runs the statement; true when it changed a row.</summary>
+        public bool Run()
+        {
+            var rc = SQLitePCL.raw.sqlite3_step(_stmt);
+            if (rc != SQLitePCL.raw.SQLITE_DONE)
+            {
+                var message = SQLitePCL.raw.sqlite3_errmsg(_db).utf8_to_string();
+                SQLitePCL.raw.sqlite3_reset(_stmt);
+                throw new SqliteException(message, rc);
+            }
+            SQLitePCL.raw.sqlite3_reset(_stmt);
+            return SQLitePCL.raw.sqlite3_changes(_db) > 0;
+        }
+
+        public void Dispose() => _stmt.Dispose();
+    }
+
+    /// <summary>The fields of an import's grant that follow from its basis.</summary>
+    private readonly record struct Grant(long OccurredAt, string EvidenceMethod, string LegalBasis, string? WordingHash)
+    {
+        public static Grant Of(ImportRow row)
+        {
+            var customer = row.Basis == ImportBasis.Customer;
+            return new Grant(
+                (customer ? row.CustomerSince : row.ConsentAt)!.Value.ToUnixTimeMilliseconds(),
+                customer ? "customer" : row.Method!,
+                customer ? LegalBases.Customer : LegalBases.Consent,
+                row.Text is null ? null : ConsentWording.Hash(row.Text));
+        }
     }
 }

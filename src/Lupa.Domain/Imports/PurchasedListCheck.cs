@@ -50,6 +50,7 @@ public sealed class PurchasedListCheck(IReadOnlyCollection<string> ownDomains)
     public static bool IsDisposable(string domain) => Disposable.Value.Contains(domain);
 
     /// <summary>Counts one valid row.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(ImportRow row)
     {
         _valid++;

@@ -65,19 +65,18 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     {
         var (_, domains) = await subscriptions.For(org.Id).GetImportSettingsAsync(ct);
         var check = new PurchasedListCheck(domains);
-        var now = clock.GetUtcNow();
         long total = 0;
-        var seen = new HashSet<ulong>();
-        foreach (var record in file.DataRecords())
+        // The records are kept, parsed, for the apply phase: the CSV is read once.
+        using var kept = new ImportRowFile.Writer(job.FilePath);
+        // The CSV reader and the row rules on one core, the check and the kept file on the other.
+        await using var parsed = new Pipe<ParsedRecord>(Parse(file, map, clock.GetUtcNow()), ct);
+        await foreach (var record in parsed.ReadAllAsync(ct))
         {
             total++;
-            if (!record.Broken)
-            {
-                var (row, _) = ImportRowRules.Read(record.Row, record.Fields, map, now);
-                // Duplicates are skipped later, so they do not count in the check either.
-                if (row is not null && seen.Add(AddressKey(row.Address.Value)))
-                    check.Add(row);
-            }
+            kept.Add(record);
+            // Refused rows and duplicates (skipped later) do not count in the check.
+            if (record.Row is { } row)
+                check.Add(row);
             if (total % 50_000 == 0)
             {
                 progress?.Report(new ImportProgress("check", total, 0));
@@ -85,6 +84,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
                 await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
             }
         }
+        kept.Complete();
         var figures = check.Evaluate(options.Value.Imports.Thresholds);
         var exceeded = figures.Where(f => f.Exceeded).ToList();
         var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f =>
@@ -110,7 +110,6 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         var counts = JsonSerializer.Deserialize<Dictionary<string, long>>(job.Counts) ?? [];
         foreach (var outcome in ImportOutcomes.All)
             counts.TryAdd(outcome, 0);
-        var seen = new HashSet<ulong>();
         var skip = job.ProcessedRows;
         var seq = job.ProcessedRows == 0 ? 0 : (int)job.ReportBytes + 1;
         var processed = job.ProcessedRows;
@@ -119,87 +118,127 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         long mailsQueued = 0;
         var listsById = lists.ToDictionary(l => l.Id);
         var language = lists[0].Language;
+        var allLists = lists.Select(l => l.Id).ToArray();
 
         var entries = new List<Entry>(o.BatchSize);
         var toApply = new List<ImportRowToApply>(o.BatchSize);
+        var overlap = db.IsPostgres;
+        var inFlight = Task.CompletedTask;
+        var started = 0;
         long index = 0;
-        foreach (var record in file.DataRecords())
+        try
         {
-            index++;
-            ImportRow? row = null;
-            ImportRowRefusal? refusal = null;
-            if (record.Broken)
-                refusal = new ImportRowRefusal(ImportOutcomes.SkippedMalformed, "broken quoting");
-            else
-                (row, refusal) = ImportRowRules.Read(record.Row, record.Fields, map, now);
-            if (index <= skip)
+            // The records the check kept; without them (an import that resumes on a node that lost them) the CSV again.
+            await using var records = new Pipe<ParsedRecord>(ImportRowFile.TryRead(job.FilePath) ?? Parse(file, map, now), ct);
+            await foreach (var record in records.ReadAllAsync(ct))
             {
-                if (row is not null)
-                    seen.Add(AddressKey(row.Address.Value));
-                if (index % 50_000 == 0)
-                    await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
-                continue;
-            }
-            var email = Clean(row?.Address.Value ?? RawEmail(record.Fields, map));
-            if (row is null)
-            {
-                entries.Add(new Entry(record.Row, email, -1, refusal!.Outcome, refusal.Reason));
-            }
-            else if (!seen.Add(AddressKey(row.Address.Value)))
-            {
-                entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedDuplicate, "the address appears earlier in the file"));
-            }
-            else
-            {
-                var hash = suppressions.Count == 0 ? "" : SuppressionKey.For(db.SuppressionKey, row.Address);
-                var global = suppressions.Count == 0 ? null : suppressions.GetValueOrDefault((hash, 0L));
-                var open = global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
-                if (open.Length == 0)
+                index++;
+                if (index <= skip)
                 {
-                    var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
-                    entries.Add(new Entry(record.Row, email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                    if (index % 50_000 == 0)
+                        await _store.RenewLeaseAsync(job.Id, Now() + 120_000, ct);
+                    continue;
+                }
+                if (record.Row is not { } row)
+                {
+                    entries.Add(new Entry(record.Line, record.Email, -1, record.Outcome, record.Reason));
                 }
                 else
                 {
-                    entries.Add(new Entry(record.Row, email, toApply.Count, null, null));
-                    toApply.Add(new ImportRowToApply(row, open, language));
+                    // Without suppressions every row goes to every list (one shared array, read only).
+                    var hash = suppressions.Count == 0 ? "" : SuppressionKey.For(db.SuppressionKey, row.Address);
+                    var global = suppressions.Count == 0 ? null : suppressions.GetValueOrDefault((hash, 0L));
+                    var open = suppressions.Count == 0 ? allLists
+                        : global is null ? lists.Where(l => !suppressions.ContainsKey((hash, l.Id))).Select(l => l.Id).ToArray() : [];
+                    if (open.Length == 0)
+                    {
+                        var reason = global ?? suppressions.GetValueOrDefault((hash, lists[0].Id)) ?? "suppressed";
+                        entries.Add(new Entry(record.Line, record.Email, -1, ImportOutcomes.SkippedSuppressed, reason));
+                    }
+                    else
+                    {
+                        entries.Add(new Entry(record.Line, record.Email, toApply.Count, null, null));
+                        toApply.Add(new ImportRowToApply(row, open, language));
+                    }
                 }
+                if (entries.Count >= o.BatchSize)
+                    await FlushAsync();
             }
-            if (entries.Count >= o.BatchSize)
+            if (entries.Count > 0 || (started == 0 && processed == 0))
                 await FlushAsync();
+            await inFlight;
         }
-        if (entries.Count > 0 || processed == 0)
-            await FlushAsync();
+        catch
+        {
+            // A batch still running fails with this one (it waits for the cancellation or for a batch that failed); observe it.
+            await inFlight.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw;
+        }
 
+        // Starts a batch. On PostgreSQL it runs while the one before it finishes (two transactions, the other core);
+        // it writes its report and progress and commits only after that one committed, so batches commit in order.
         async Task FlushAsync()
         {
             ct.ThrowIfCancellationRequested();
+            var batchEntries = entries;
+            var batchRows = toApply;
+            entries = new List<Entry>(o.BatchSize);
+            toApply = new List<ImportRowToApply>(o.BatchSize);
+            started++;
+            var previous = inFlight;
+            var batch = ApplyOneAsync(batchEntries, batchRows, previous);
+            if (!overlap)
+            {
+                await batch;
+                return;
+            }
+            try
+            {
+                await previous;
+            }
+            catch
+            {
+                // The batch after a failed one fails too (it waits for it before it commits); observe it.
+                await batch.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                throw;
+            }
+            inFlight = batch;
+        }
+
+        async Task ApplyOneAsync(List<Entry> batchEntries, List<ImportRowToApply> batchRows, Task previous)
+        {
             var batchNow = Now();
             Func<long, long, ImportRow, OutboxMessage>? mail = job.NoEvidencePolicy == NoEvidencePolicies.Repermission
                 ? (subscriptionId, requestAt, r) =>
                 {
                     var m = subscriptions.ConfirmationMail(org, listsById[job.ListIdArray[0]], r.Address.Value, r.Name, subscriptionId, requestAt);
-                    return m with { DueAt = batchNow + (mailsQueued++ * intervalMs) };
+                    return m with { DueAt = batchNow + ((Interlocked.Increment(ref mailsQueued) - 1) * intervalMs) };
                 }
                 : null;
-            await _store.ApplyBatchAsync(job, toApply, mail, results =>
+            long after = 0;
+            await _store.ApplyBatchAsync(job, batchRows, mail, previous, results =>
             {
-                var body = new StringBuilder(entries.Count * 64);
+                // Runs once the batch before has committed, so the report, counts and progress follow the file's order.
+                var body = new StringBuilder(batchEntries.Count * 64);
                 if (seq == 0)
                     body.Append("row,email,outcome,reason\n");
-                foreach (var e in entries)
-                {
-                    var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
-                    counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
-                    body.Append(e.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(CsvText.Field(e.Email)).Append(',').Append(outcome).Append(',').Append(CsvText.Field(reason)).Append('\n');
-                }
-                processed += entries.Count;
-                return new BatchReport(seq, body.ToString(), processed, JsonSerializer.Serialize(counts));
+                AppendReport(body, batchEntries, results, counts);
+                processed += batchEntries.Count;
+                after = processed;
+                return new BatchReport(seq++, body.ToString(), processed, JsonSerializer.Serialize(counts));
             }, batchNow, ct);
-            seq++;
-            entries.Clear();
-            toApply.Clear();
-            progress?.Report(new ImportProgress("apply", processed, job.TotalRows));
+            progress?.Report(new ImportProgress("apply", after, job.TotalRows));
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void AppendReport(StringBuilder body, List<Entry> entries, IReadOnlyList<(string Outcome, string Reason)> results, Dictionary<string, long> counts)
+    {
+        foreach (var e in entries)
+        {
+            var (outcome, reason) = e.Apply >= 0 ? results[e.Apply] : (e.Outcome!, e.Reason!);
+            counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
+            body.Append(CultureInfo.InvariantCulture, $"{e.Row}").Append(',').Append(CsvText.Field(e.Email)).Append(',').Append(outcome).Append(',').Append(CsvText.Field(reason)).Append('\n');
         }
     }
 
@@ -220,10 +259,35 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         try
         {
             File.Delete(job.FilePath);
+            ImportRowFile.Delete(job.FilePath);
         }
         catch (IOException)
         {
             // already gone, or on a volume this node cannot reach; nothing else to do
+        }
+    }
+
+    /// <summary>
+    /// Every record of the file after the row rules, in order: the row to apply, or its outcome
+    /// (malformed, invalid, or a duplicate of an address earlier in the file).
+    /// </summary>
+    private static IEnumerable<ParsedRecord> Parse(ImportFile file, string?[] map, DateTimeOffset now)
+    {
+        var seen = new HashSet<ulong>();
+        foreach (var record in file.DataRecords())
+        {
+            if (record.Broken)
+            {
+                yield return new ParsedRecord(record.Row, null, ImportOutcomes.SkippedMalformed, "broken quoting", Clean(RawEmail(record.Fields, map)));
+                continue;
+            }
+            var (row, refusal) = ImportRowRules.Read(record.Row, record.Fields, map, now);
+            if (row is null)
+                yield return new ParsedRecord(record.Row, null, refusal!.Outcome, refusal.Reason, Clean(RawEmail(record.Fields, map)));
+            else if (!seen.Add(AddressKey(row.Address.Value)))
+                yield return new ParsedRecord(record.Row, null, ImportOutcomes.SkippedDuplicate, "the address appears earlier in the file", Clean(row.Address.Value));
+            else
+                yield return new ParsedRecord(record.Row, row, null, null, Clean(row.Address.Value));
         }
     }
 
@@ -232,6 +296,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     // 64-bit FNV-1a of the lower-cased address: enough to find duplicates in a file without keeping every address in memory.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong AddressKey(string address)
     {
         var h = 14695981039346656037UL;
@@ -249,11 +314,21 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         return i >= 0 && i < fields.Length ? fields[i] : "";
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static string Clean(string s)
     {
         if (s.Length > 320)
             s = s[..320];
-        return s.Any(char.IsControl) ? new string(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) : s;
+        foreach (var c in s)
+        {
+            if (char.IsControl(c))
+                return string.Create(s.Length, s, (span, text) =>
+                {
+                    for (var i = 0; i < text.Length; i++)
+                        span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+                });
+        }
+        return s;
     }
 
 }

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Lupa.Domain;
+using Lupa.Domain.Imports;
+using Lupa.Imports;
+
+namespace Lupa.Tests;
+
+/// <summary>
+/// The bulk path over many batches: rows kept from the check, prepared statements on SQLite, COPY and two
+/// batches in flight on PostgreSQL. Every guarantee of a single small batch must hold across batches.
+/// </summary>
+public sealed class ImportBatchTests
+{
+    private static async Task<long> CountAsync(LupaTestHost host, string sql, long orgId)
+    {
+        await using var c = await host.Db.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        var p = cmd.CreateParameter();
+        p.ParameterName = "org";
+        p.Value = orgId;
+        cmd.Parameters.Add(p);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private sealed record Figures(long Subscribers, long Confirmed, long Pending, long Grants, long Outbox);
+
+    private static async Task<Figures> FiguresAsync(LupaTestHost host, long orgId) => new(
+        await CountAsync(host, "SELECT count(*) FROM subscribers WHERE org_id = @org", orgId),
+        await CountAsync(host, "SELECT count(*) FROM subscriptions WHERE org_id = @org AND status = 'confirmed'", orgId),
+        await CountAsync(host, "SELECT count(*) FROM subscriptions WHERE org_id = @org AND status = 'pending'", orgId),
+        await CountAsync(host, "SELECT count(*) FROM consent_records WHERE org_id = @org AND import_id IS NOT NULL", orgId),
+        await CountAsync(host, "SELECT count(*) FROM outbox WHERE org_id = @org", orgId));
+
+    [Fact]
+    public async Task An_import_over_many_batches_gives_each_row_one_outcome_one_grant_per_confirmed_row_and_changes_nothing_the_second_time()
+    {
+        await using var host = await LupaTestHost.StartAsync(new Dictionary<string, string?> { ["Lupa:Imports:BatchSize"] = "700" });
+        var org = await host.CreateOrganisationAsync("acme");
+        await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news" });
+        using var api = host.Api(org.ApiKey);
+        var put = await api.PutAsync("/api/v1/settings/imports", LupaTestHost.Json(new { noEvidencePolicy = "repermission", ownDomains = Array.Empty<string>() }));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        // Someone who unsubscribed and an existing subscriber, met in the middle of the file.
+        var consent = new { timestamp = DateTimeOffset.UtcNow.AddDays(-9), method = "form", source = "https://acme.test" };
+        await api.PostAsync("/api/v1/subscribers", LupaTestHost.Json(new { email = "left@example.com", lists = new[] { "news" }, consent }));
+        var left = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=left@example.com")).RootElement.GetProperty("items")[0];
+        await api.DeleteAsync($"/api/v1/subscribers/{left.GetProperty("id").GetInt64()}/lists/{left.GetProperty("subscriptions")[0].GetProperty("listId").GetInt64()}");
+        await api.PostAsync("/api/v1/subscribers", LupaTestHost.Json(new { email = "known@example.com", name = "Known", lists = new[] { "news" }, consent }));
+        var before = await FiguresAsync(host, org.OrgId);
+
+        const int Rows = 5000;
+        var csv = new StringBuilder("email,name,city,consent_at,consent_method,consent_source\n");
+        for (var i = 0; i < Rows; i++)
+        {
+            var at = $"2026-0{1 + i % 9}-{10 + i % 18}T{i % 24:00}:{i / 24 % 60:00}:00Z";
+            csv.Append(i switch
+            {
+                2501 => $"known@example.com,Known Again,Lahti,{at},paper,Fair",
+                3701 => $"left@example.com,Left,Vaasa,{at},form,https://acme.test/join",
+                _ when i % 1000 == 999 => $"not-an-address,Nobody,,{at},form,",
+                _ when i % 250 == 7 => $"p{i - 7}@EXAMPLE.fi,Again,,{at},form,",
+                _ when i % 10 == 3 => $"p{i}@example.fi,Person {i},City{i % 7},,,",
+                _ => $"p{i}@example.fi,Person {i},City{i % 7},{at},form,https://acme.test/join",
+            }).Append('\n');
+        }
+        const int Invalid = 5, Duplicates = 20, Pending = 500;
+        const int Confirmed = Rows - Invalid - Duplicates - Pending - 2;
+
+        var job = await ImportTests.UploadAsync(api, csv.ToString());
+        var id = job.GetProperty("id").GetInt64();
+        var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
+        Assert.True(done.GetProperty("status").GetString() == "done", done.ToString());
+        Assert.Equal(Rows, done.GetProperty("processedRows").GetInt64());
+        var counts = done.GetProperty("counts");
+        Assert.Equal(Confirmed, counts.GetProperty(ImportOutcomes.Confirmed).GetInt64());
+        Assert.Equal(Pending, counts.GetProperty(ImportOutcomes.PendingRepermission).GetInt64());
+        Assert.Equal(1, counts.GetProperty(ImportOutcomes.Existing).GetInt64());
+        Assert.Equal(1, counts.GetProperty(ImportOutcomes.SkippedSuppressed).GetInt64());
+        Assert.Equal(Duplicates, counts.GetProperty(ImportOutcomes.SkippedDuplicate).GetInt64());
+        Assert.Equal(Invalid, counts.GetProperty(ImportOutcomes.SkippedInvalidAddress).GetInt64());
+
+        // The report: every line of the file once, in order, with its outcome.
+        var report = await ImportTests.ReportAsync(api, id);
+        Assert.Equal(Enumerable.Range(2, Rows).Select(i => (long)i), report.Keys.Order());
+        Assert.Equal("skipped_duplicate", report[2 + 257].Outcome);
+        Assert.Equal("existing", report[2 + 2501].Outcome);
+        Assert.Equal("skipped_suppressed", report[2 + 3701].Outcome);
+        Assert.Equal("pending_repermission", report[2 + 4003].Outcome);
+        Assert.Equal("no evidence: re-permission mail queued", report[2 + 4003].Reason);
+        Assert.Equal("confirmed", report[2 + 4004].Outcome);
+        Assert.Equal("p4004@example.fi", report[2 + 4004].Email);
+
+        // One subscriber per new address, one grant per confirmed row (and one appended for the existing one),
+        // one re-permission mail per pending row.
+        var after = await FiguresAsync(host, org.OrgId);
+        Assert.Equal(before.Subscribers + Confirmed + Pending, after.Subscribers);
+        Assert.Equal(before.Confirmed + Confirmed, after.Confirmed);
+        Assert.Equal(before.Pending + Pending, after.Pending);
+        Assert.Equal(before.Grants + Confirmed + 1, after.Grants);
+        Assert.Equal(before.Outbox + Pending, after.Outbox);
+        Assert.Equal(Confirmed, await CountAsync(host,
+            $"SELECT count(*) FROM consent_records c JOIN subscribers s ON s.id = c.subscriber_id WHERE c.org_id = @org AND c.import_id = {id} AND c.evidence_method = 'form' AND c.source = 'https://acme.test/join' AND s.email LIKE 'p%'", org.OrgId));
+        var anna = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=p4004@example.fi")).RootElement.GetProperty("items")[0];
+        Assert.Equal("Person 4004", anna.GetProperty("name").GetString());
+        Assert.Equal("confirmed", anna.GetProperty("subscriptions")[0].GetProperty("status").GetString());
+
+        // Nothing of the file stays once the import is done: neither the upload nor its parsed rows.
+        var stored = (await new Lupa.Storage.ImportStore(host.Db).GetAnyAsync(id))!;
+        Assert.False(File.Exists(stored.FilePath));
+        Assert.False(File.Exists(ImportRowFile.PathFor(stored.FilePath)));
+
+        // The same file again changes nothing.
+        var again = await ImportTests.UploadAsync(api, csv.ToString());
+        var second = await ImportTests.WaitAsync(api, again.GetProperty("id").GetInt64(), "done", "failed", "held");
+        Assert.Equal("done", second.GetProperty("status").GetString());
+        Assert.Equal(0, second.GetProperty("counts").GetProperty(ImportOutcomes.Confirmed).GetInt64());
+        Assert.Equal(0, second.GetProperty("counts").GetProperty(ImportOutcomes.PendingRepermission).GetInt64());
+        Assert.Equal(Confirmed + Pending + 1, second.GetProperty("counts").GetProperty(ImportOutcomes.Existing).GetInt64());
+        Assert.Equal(after, await FiguresAsync(host, org.OrgId));
+    }
+
+    [Fact]
+    public void Parsed_rows_kept_between_the_check_and_the_apply_phase_read_back_as_written()
+    {
+        var upload = Path.Combine(Path.GetTempPath(), $"lupa-rows-{Guid.NewGuid():N}.csv");
+        var at = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var full = new ImportRow(2, EmailAddress.Parse("Anna@Example.FI").Value!, "Anna Ääkkönen", new Dictionary<string, string> { ["city"] = "Espoo", ["tier"] = "gold" },
+            ImportBasis.Evidence, at, "form", "https://acme.test/join", "192.0.2.1", "News please.", null);
+        var customer = new ImportRow(3, EmailAddress.Parse("bert@example.com").Value!, "", new Dictionary<string, string>(), ImportBasis.Customer, null, null, null, null, null, at.AddYears(-2));
+        var records = new[]
+        {
+            new ParsedRecord(2, full, null, null, full.Address.Value),
+            new ParsedRecord(3, customer, null, null, customer.Address.Value),
+            new ParsedRecord(4, null, ImportOutcomes.SkippedMalformed, "broken quoting", "x\"y@example.com"),
+        };
+        try
+        {
+            Assert.Null(ImportRowFile.TryRead(upload));
+            using (var w = new ImportRowFile.Writer(upload))
+            {
+                foreach (var r in records)
+                    w.Add(r);
+                // Not complete yet: nothing to read, so a crash during the check falls back to the CSV.
+                Assert.Null(ImportRowFile.TryRead(upload));
+                w.Complete();
+            }
+            var read = ImportRowFile.TryRead(upload)!.ToList();
+            Assert.Equal(3, read.Count);
+            for (var i = 0; i < records.Length; i++)
+            {
+                var (a, b) = (records[i], read[i]);
+                Assert.Equal((a.Line, a.Outcome, a.Reason, a.Email), (b.Line, b.Outcome, b.Reason, b.Email));
+                if (a.Row is null)
+                {
+                    Assert.Null(b.Row);
+                    continue;
+                }
+                Assert.Equal(a.Row with { Attributes = b.Row!.Attributes }, b.Row);
+                Assert.Equal(a.Row.Attributes, b.Row.Attributes);
+            }
+        }
+        finally
+        {
+            File.Delete(upload);
+            ImportRowFile.Delete(upload);
+        }
+    }
+}
