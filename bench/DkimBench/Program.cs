@@ -55,9 +55,9 @@ var parts = new PersonalisedParts
     Text = "Hallo Jürgen,\nunser Frühjahrssortiment ist da.\n", Html = html.ToString(),
 };
 var now = DateTimeOffset.UtcNow;
-Console.WriteLine($"written message: {MailComposer.ToBytes(writer.Write(parts, now)).Length:N0} bytes");
+Console.WriteLine($"written message: {writer.Write(parts, now).Length:N0} bytes");
 Measure("write only (no signature)", count, () => writer.Write(parts, now));
-Measure("write, then MessageSigner.Sign", count, () => lupa.Sign(writer.Write(parts, now)));
+Measure("write, then MessageSigner.Sign", count, () => lupa.Sign(MailComposer.FromBytes(writer.Write(parts, now))));
 Measure("write and sign the written bytes", count, () => writer.Write(parts, now, lupa));
 
 void Measure(string name, int n, Action sign)
