@@ -2,7 +2,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using MimeKit;
 
 namespace Lupa.Mail;
 
@@ -109,10 +108,6 @@ public sealed class SmtpSender : IAsyncDisposable
             _slots.Release();
         }
     }
-
-    /// <summary>Sends a message built with MimeKit.</summary>
-    public Task<DeliveryResult> SendAsync(MimeMessage message, string mailFrom, string rcptTo, CancellationToken ct) =>
-        SendAsync(MailComposer.ToBytes(message), mailFrom, rcptTo, ct);
 
     /// <summary>Whether the relay answers: a connection is made (or an idle one checked) with a NOOP.</summary>
     public async Task<bool> ProbeAsync(CancellationToken ct)
