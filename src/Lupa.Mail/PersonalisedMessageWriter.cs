@@ -190,22 +190,14 @@ public sealed class PersonalisedMessageWriter
     }
 
     // MimeKit's encoders and our templates end lines with LF; on the wire every line ends with CRLF.
-    private static void WriteCrlf(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> lines)
+    private static void WriteCrlf(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> text)
     {
-        while (true)
+        var lines = new TextLines(text);
+        while (lines.MoveNext())
         {
-            var i = lines.IndexOf((byte)'\n');
-            if (i < 0)
-            {
-                output.Write(lines);
-                return;
-            }
-            var line = lines[..i];
-            if (line.Length > 0 && line[^1] == (byte)'\r')
-                line = line[..^1];
-            output.Write(line);
-            output.Write(Crlf);
-            lines = lines[(i + 1)..];
+            output.Write(lines.Current);
+            if (lines.Ended)
+                output.Write(Crlf);
         }
     }
 

@@ -29,19 +29,17 @@ public static class QuotedPrintable
     public static int Encode(ReadOnlySpan<byte> input, Span<byte> output)
     {
         var o = 0;
-        while (true)
+        var lines = new TextLines(input);
+        while (lines.MoveNext())
         {
-            var lf = input.IndexOf((byte)'\n');
-            var line = lf < 0 ? input : input[..lf];
-            if (lf >= 0 && line.Length > 0 && line[^1] == (byte)'\r')
-                line = line[..^1];
-            o = EncodeLine(line, output, o);
-            if (lf < 0)
-                return o;
-            output[o++] = (byte)'\r';
-            output[o++] = (byte)'\n';
-            input = input[(lf + 1)..];
+            o = EncodeLine(lines.Current, output, o);
+            if (lines.Ended)
+            {
+                output[o++] = (byte)'\r';
+                output[o++] = (byte)'\n';
+            }
         }
+        return o;
     }
 
     private static int EncodeLine(ReadOnlySpan<byte> line, Span<byte> output, int o)

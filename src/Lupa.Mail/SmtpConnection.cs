@@ -274,19 +274,14 @@ internal sealed class SmtpConnection : IAsyncDisposable
     public static int DotStuff(ReadOnlySpan<byte> message, Span<byte> output)
     {
         var o = 0;
-        while (!message.IsEmpty)
+        foreach (var line in new TextLines(message, endEndsLine: true))
         {
-            if (message[0] == (byte)'.')
+            if (line.Length > 0 && line[0] == (byte)'.')
                 output[o++] = (byte)'.';
-            var lf = message.IndexOf((byte)'\n');
-            var line = lf < 0 ? message : message[..lf];
-            if (line.Length > 0 && line[^1] == (byte)'\r')
-                line = line[..^1];
             line.CopyTo(output[o..]);
             o += line.Length;
             output[o++] = (byte)'\r';
             output[o++] = (byte)'\n';
-            message = lf < 0 ? default : message[(lf + 1)..];
         }
         ".\r\n"u8.CopyTo(output[o..]);
         return o + 3;

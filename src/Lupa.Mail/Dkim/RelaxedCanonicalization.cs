@@ -37,14 +37,8 @@ public static class RelaxedCanonicalization
     {
         var written = 0;
         var pendingEmptyLines = 0;
-        while (body.Length > 0)
+        foreach (var line in new TextLines(body, endEndsLine: true))
         {
-            var end = body.IndexOf((byte)'\n');
-            var line = end < 0 ? body : body[..end];
-            body = end < 0 ? default : body[(end + 1)..];
-            if (line.Length > 0 && line[^1] == (byte)'\r')
-                line = line[..^1];
-
             var start = written + pendingEmptyLines * 2;
             var n = CollapseBodyLine(line, output[start..]);
             if (n == 0)
