@@ -123,6 +123,59 @@ public sealed class ImportBatchTests
     }
 
     [Fact]
+    public async Task An_address_another_writer_adds_while_a_batch_is_written_becomes_an_existing_subscriber_not_a_failed_import()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        // SQLite has one writer at a time: nobody can add an address between a batch's look-up and its insert.
+        if (!host.Db.IsPostgres)
+            return;
+        var org = await host.CreateOrganisationAsync("acme");
+        await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news" });
+        using var api = host.Api(org.ApiKey);
+
+        // A sign-up of race@example.fi that has not committed yet: the batch's look-up cannot see it, and its COPY waits
+        // on the unique index until the sign-up commits, then fails; the batch must insert its subscribers again.
+        await using var signup = await host.Db.OpenAsync();
+        await using var tx = await signup.BeginTransactionAsync();
+        await using (var insert = signup.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = $"INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) VALUES ({org.OrgId}, 'race@example.fi', 'Signed Up', 'en', '{{}}', 1, 1)";
+            await insert.ExecuteNonQueryAsync();
+        }
+        var job = await ImportTests.UploadAsync(api,
+            "email,name,consent_at,consent_method,consent_source\n" +
+            "first@example.fi,First,2026-03-01T10:00:00Z,form,https://acme.test/join\n" +
+            "race@example.fi,Raced,2026-03-01T10:00:00Z,form,https://acme.test/join\n" +
+            "last@example.fi,Last,2026-03-01T10:00:00Z,form,https://acme.test/join\n");
+        var id = job.GetProperty("id").GetInt64();
+        var waited = false;
+        for (var i = 0; i < 300 && !waited; i++)
+        {
+            await using var probe = await host.Db.OpenAsync();
+            await using var q = probe.CreateCommand();
+            q.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY subscribers%'";
+            waited = Convert.ToInt64(await q.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0;
+            if (!waited)
+                await Task.Delay(100);
+        }
+        Assert.True(waited, "the batch's COPY never waited on the uncommitted sign-up");
+        await tx.CommitAsync();
+
+        var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
+        Assert.True(done.GetProperty("status").GetString() == "done", done.ToString());
+        var report = await ImportTests.ReportAsync(api, id);
+        Assert.Equal("confirmed", report[2].Outcome);
+        Assert.Equal("existing", report[3].Outcome);
+        Assert.Equal("confirmed", report[4].Outcome);
+        Assert.Equal(1, await CountAsync(host, "SELECT count(*) FROM subscribers WHERE org_id = @org AND email = 'race@example.fi'", org.OrgId));
+        Assert.Equal(3, await CountAsync(host, "SELECT count(*) FROM subscriptions WHERE org_id = @org AND status = 'confirmed'", org.OrgId));
+        Assert.Equal(3, await CountAsync(host, $"SELECT count(*) FROM consent_records WHERE org_id = @org AND import_id = {id}", org.OrgId));
+        var raced = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=race@example.fi")).RootElement.GetProperty("items")[0];
+        Assert.Equal("Raced", raced.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public void Parsed_rows_kept_between_the_check_and_the_apply_phase_read_back_as_written()
     {
         var upload = Path.Combine(Path.GetTempPath(), $"lupa-rows-{Guid.NewGuid():N}.csv");

@@ -89,7 +89,8 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
         var exceeded = figures.Where(f => f.Exceeded).ToList();
         var reasons = exceeded.Count == 0 ? null : string.Join("; ", exceeded.Select(f =>
             string.Create(CultureInfo.InvariantCulture, $"{f.Name.Replace('_', ' ')}: {f.Share * 100:0.#}% of {f.Of} rows (threshold {f.Threshold * 100:0.#}%)")));
-        await _store.SetCheckedAsync(job.Id, exceeded.Count == 0 ? ImportStatuses.Running : ImportStatuses.Held, total, file.EncodingName, JsonSerializer.Serialize(figures, JsonOptions), reasons, ct);
+        await _store.SetCheckedAsync(job.Id, exceeded.Count == 0 ? ImportStatuses.Running : ImportStatuses.Held, total, file.EncodingName, JsonSerializer.Serialize(figures, JsonOptions), reasons,
+            exceeded.Count == 0 ? Now() + 120_000 : null, ct);
         progress?.Report(new ImportProgress("check", total, total));
         if (exceeded.Count > 0)
         {
