@@ -236,7 +236,11 @@ public sealed class CampaignQueue(LupaDatabase db, Lupa.Domain.Bounces.SoftBounc
         var changed = await tx.Connection.ExecuteAsync(
             paused
                 ? "UPDATE campaigns SET status = 'paused', auto_paused = 1, status_reason = @reason, updated_at = @now WHERE id = @campaignId AND status = 'sending'"
-                : "UPDATE campaigns SET status = 'sending', auto_paused = 0, status_reason = NULL, updated_at = @now WHERE id = @campaignId AND status = 'paused' AND auto_paused = 1",
+                : """
+                  UPDATE campaigns SET status = 'sending', auto_paused = 0, status_reason = NULL, updated_at = @now
+                  WHERE id = @campaignId AND status = 'paused' AND auto_paused = 1
+                    AND NOT EXISTS (SELECT 1 FROM suspensions s WHERE s.org_id = campaigns.org_id AND s.lifted_at IS NULL)
+                  """,
             new { campaignId, reason, now }, tx.Transaction);
         await tx.CommitAsync(ct);
         return changed > 0;

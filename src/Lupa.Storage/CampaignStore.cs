@@ -86,6 +86,7 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
               scheduled_at = CASE WHEN @to = 'scheduled' THEN @scheduledAt WHEN @to = 'draft' THEN NULL ELSE scheduled_at END,
               time_zone = CASE WHEN @to = 'scheduled' THEN @timeZone WHEN @to = 'draft' THEN NULL ELSE time_zone END
             WHERE org_id = @OrgId AND id = @id AND status IN ({string.Join(", ", from.Select(s => $"'{s}'"))})
+              AND (@to <> 'sending' OR NOT EXISTS (SELECT 1 FROM suspensions WHERE org_id = @OrgId AND lifted_at IS NULL))
             """,
             new { OrgId, id, to, reason, auto = autoPaused ? 1 : 0, now, finished, scheduledAt, timeZone }, tx.Transaction);
         await tx.CommitAsync(ct);
@@ -147,9 +148,10 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
     }
 
     /// <summary>
-    /// Fixes the recipients and makes the campaign sending, in one transaction, if it is still a
-    /// draft or scheduled. Returns the number of recipients, or null when the campaign was not in a
-    /// state to start.
+    /// Fixes the recipients and makes the campaign sending, in one transaction, if it is still the
+    /// draft or scheduled campaign <paramref name="campaign"/> shows and the organisation's sending is
+    /// not suspended. Returns the number of recipients, or null when the campaign was not in a state
+    /// to start, changed since it was read, or the organisation is suspended.
     /// </summary>
     public async Task<long?> StartAsync(CampaignRow campaign, Segment segment, long now, CancellationToken ct = default)
     {
@@ -157,9 +159,17 @@ public sealed class CampaignStore(LupaDatabase db, long orgId)
         var select = Selection(campaign, segment, p, now, "@campaignId, p.id");
         p.Add("campaignId", campaign.Id);
         p.Add("now", now);
+        p.Add("readStatus", campaign.Status);
+        p.Add("readUpdatedAt", campaign.UpdatedAt);
         await using var tx = await db.BeginWriteAsync(ct);
+        // Only the campaign as it was read and checked starts: one edited, unscheduled or moved to another time since
+        // (its status or updated_at changed) does not.
         var claimed = await tx.Connection.ExecuteAsync(
-            "UPDATE campaigns SET status = 'sending', status_reason = NULL, started_at = @now, updated_at = @now WHERE org_id = @OrgId AND id = @campaignId AND status IN ('draft', 'scheduled')",
+            """
+            UPDATE campaigns SET status = 'sending', status_reason = NULL, started_at = @now, updated_at = @now
+            WHERE org_id = @OrgId AND id = @campaignId AND status IN ('draft', 'scheduled') AND status = @readStatus AND updated_at = @readUpdatedAt
+              AND NOT EXISTS (SELECT 1 FROM suspensions WHERE org_id = @OrgId AND lifted_at IS NULL)
+            """,
             p, tx.Transaction);
         if (claimed == 0)
             return null;

@@ -159,13 +159,25 @@ public sealed class ImportStore(LupaDatabase db)
     /// <summary>The organisation's suppression entries: address hash and list (0 for all lists) to reason.</summary>
     public async Task<Dictionary<(string Hash, long ListId), string>> LoadSuppressionsAsync(long orgId, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string Hash, long ListId, string Reason)>(
-            "SELECT address_hash, list_id, reason FROM suppressions WHERE org_id = @orgId", new { orgId });
         var map = new Dictionary<(string, long), string>();
+        await AddSuppressionsSinceAsync(map, orgId, null, ct);
+        return map;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="map"/> the organisation's suppression entries created at or after <paramref name="since"/>
+    /// (all of them when null): a long import picks up the people erased or unsubscribed while it runs.
+    /// </summary>
+    public async Task AddSuppressionsSinceAsync(Dictionary<(string Hash, long ListId), string> map, long orgId, long? since, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string Hash, long ListId, string Reason)>(new CommandDefinition(
+            since is null
+                ? "SELECT address_hash, list_id, reason FROM suppressions WHERE org_id = @orgId"
+                : "SELECT address_hash, list_id, reason FROM suppressions WHERE org_id = @orgId AND created_at >= @since",
+            new { orgId, since }, cancellationToken: ct));
         foreach (var (h, l, r) in rows)
             map[(h, l)] = r;
-        return map;
     }
 
     /// <summary>
@@ -248,8 +260,8 @@ public sealed class ImportStore(LupaDatabase db)
                 }
                 if (status is null)
                     newSubscriptions.Add((i, row.Address.Value, found ? e.Id : 0, listId, SubscriptionStatuses.Confirmed));
-                else if (status != SubscriptionStatuses.Confirmed)
-                    await cmd.ConfirmSubscriptionAsync(e.Id, listId, now, ct);
+                else if (status != SubscriptionStatuses.Confirmed && !await cmd.ConfirmSubscriptionAsync(e.Id, listId, now, ct))
+                    continue;
                 if (found)
                     await cmd.InsertConsentOnceAsync(e.Id, listId, row, job.Id, actor, now, ct);
                 else
@@ -287,6 +299,26 @@ public sealed class ImportStore(LupaDatabase db)
             new { chunk.ProcessedRows, chunk.Seq, chunk.Counts, job.Id, until = now + 120_000 }, tx.Transaction);
         await tx.CommitAsync(ct);
         return results;
+    }
+
+    /// <summary>The due time of the organisation's last confirmation mail still waiting for a time after <paramref name="now"/>, if any.</summary>
+    public async Task<long?> LastPacedConfirmationAsync(long orgId, long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT max(due_at) FROM outbox WHERE org_id = @orgId AND purpose = 'confirmation' AND sent_at IS NULL AND failed_at IS NULL AND due_at > @now",
+            new { orgId, now }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// The number of the import's next report chunk: each chunk commits with its batch, so after a restart this
+    /// follows the last batch that committed (a file with no rows has a chunk, the header, and no processed rows).
+    /// </summary>
+    public async Task<int> NextReportSeqAsync(long importId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT coalesce(max(seq) + 1, 0) FROM import_report_chunks WHERE import_id = @importId", new { importId }, cancellationToken: ct));
     }
 
     /// <summary>The report's chunks in order.</summary>
@@ -387,9 +419,10 @@ internal sealed class ImportCommands(WriteTransaction tx, long orgId) : IDisposa
         Bind(Command("UPDATE subscribers SET name = @name, attributes = @attributes, updated_at = @now WHERE org_id = @org AND id = @id", "name", "attributes", "now", "org", "id"),
             name, attributes, now, orgId, id).ExecuteNonQueryAsync(ct);
 
-    public Task ConfirmSubscriptionAsync(long subscriberId, long listId, long now, CancellationToken ct) =>
-        Bind(Command("UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, request_at = NULL WHERE org_id = @org AND subscriber_id = @sid AND list_id = @list", "now", "org", "sid", "list"),
-            now, orgId, subscriberId, listId).ExecuteNonQueryAsync(ct);
+    /// <summary>Confirms a pending subscription; false when it is no longer pending or confirmed (the person unsubscribed meanwhile).</summary>
+    public async Task<bool> ConfirmSubscriptionAsync(long subscriberId, long listId, long now, CancellationToken ct) =>
+        await Bind(Command("UPDATE subscriptions SET status = 'confirmed', confirmed_at = @now, request_at = NULL WHERE org_id = @org AND subscriber_id = @sid AND list_id = @list AND status <> 'unsubscribed'", "now", "org", "sid", "list"),
+            now, orgId, subscriberId, listId).ExecuteNonQueryAsync(ct) > 0;
 
     /// <summary>Appends the import's grant unless the same evidence is already recorded (importing a file twice changes nothing).</summary>
     public Task InsertConsentOnceAsync(long subscriberId, long listId, ImportRow row, long importId, string actor, long now, CancellationToken ct)

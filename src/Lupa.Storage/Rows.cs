@@ -211,7 +211,6 @@ public sealed class ImportJobRow
     public string? Encoding { get; init; }
     public long TotalRows { get; init; }
     public long ProcessedRows { get; init; }
-    public long ReportBytes { get; init; }
     public string Counts { get; init; } = "{}";
     public string? Risk { get; init; }
     public string? HeldReasons { get; init; }

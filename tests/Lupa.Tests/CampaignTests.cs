@@ -331,6 +331,105 @@ public sealed class CampaignTests
     }
 
     [Fact]
+    public async Task Results_the_database_cannot_take_for_a_while_are_kept_until_it_can_and_nothing_is_sent_twice()
+    {
+        await using var relay = await TestRelay.StartAsync(keepMessages: false);
+        var settings = Fast(TestRelay.Settings(relay.Port));
+        settings["Lupa:Relays:0:MaxPerSecond"] = "300";
+        settings["Lupa:Campaigns:BatchSize"] = "100";
+        // Short leases: a sent message whose result were lost would be claimed and sent again within the test.
+        settings["Lupa:Campaigns:LeaseSeconds"] = "3";
+        await using var host = await LupaTestHost.StartAsync(settings);
+        var s = await CampaignSupport.SetUpAsync(host);
+        using var api = host.Api(s.ApiKey);
+        const int People = 2000;
+        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, People);
+        var id = await CampaignSupport.CreateCampaignAsync(api, CampaignSupport.Campaign(s));
+        await CampaignSupport.StartAsync(api, id);
+        await WaitForAsync(() => relay.Total > 200);
+
+        // The recipients' table is away for 12 s (longer than the 10 s of tries the recorder once gave up after): no
+        // claim, no result can be written, while messages already handed to the senders reach the relay.
+        await using (var c = await host.Db.OpenAsync())
+            await c.ExecuteAsync("ALTER TABLE campaign_recipients RENAME TO campaign_recipients_away");
+        await Task.Delay(12_000);
+        await using (var c = await host.Db.OpenAsync())
+            await c.ExecuteAsync("ALTER TABLE campaign_recipients_away RENAME TO campaign_recipients");
+
+        var done = await CampaignSupport.WaitAsync(api, id, 120, "sent");
+        Assert.Equal("sent", done.GetProperty("status").GetString());
+        Assert.Equal(People, done.GetProperty("progress").GetProperty("sent").GetInt64());
+        Assert.Equal(People, relay.Accepted.Count);
+        Assert.Equal(0, relay.Duplicates);
+    }
+
+    [Fact]
+    public async Task A_campaign_edited_or_unscheduled_after_it_was_read_for_its_start_does_not_start()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        var s = await CampaignSupport.SetUpAsync(host);
+        using var api = host.Api(s.ApiKey);
+        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 5);
+        var id = await CampaignSupport.CreateCampaignAsync(api, CampaignSupport.Campaign(s));
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Helsinki");
+        var tomorrow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddDays(1), zone).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var r = await api.PostAsync($"/api/v1/campaigns/{id}/schedule", LupaTestHost.Json(new { scheduledAt = tomorrow, timeZone = "Europe/Helsinki" }));
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        var store = new Lupa.Storage.CampaignStore(host.Db, s.OrgId);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        async Task<long> RecipientsAsync()
+        {
+            await using var c = await host.Db.OpenAsync();
+            return await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM campaign_recipients WHERE campaign_id = {id}");
+        }
+
+        // Read as due by the scheduler, then taken back to draft by its owner before the start: it stays a draft.
+        var readWhenDue = (await store.GetAsync(id))!;
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/v1/campaigns/{id}/unschedule", null)).StatusCode);
+        Assert.Null(await store.StartAsync(readWhenDue, Lupa.Domain.Campaigns.Segment.Parse(readWhenDue.Segment).Value!, now));
+        Assert.Equal("draft", (await store.GetAsync(id))!.Status);
+        Assert.Equal(0, await RecipientsAsync());
+
+        // Read and checked for a start, then edited before the start: the start is refused, the edit stays.
+        var readForStart = (await store.GetAsync(id))!;
+        await Task.Delay(5);
+        var edit = await api.PutAsync($"/api/v1/campaigns/{id}", LupaTestHost.Json(CampaignSupport.Campaign(s, body: "Edited for {{ subscriber.name }}")));
+        Assert.True(edit.IsSuccessStatusCode, await edit.Content.ReadAsStringAsync());
+        Assert.Null(await store.StartAsync(readForStart, Lupa.Domain.Campaigns.Segment.Parse(readForStart.Segment).Value!, now));
+        Assert.Equal(0, await RecipientsAsync());
+
+        // Read as it now is, it starts.
+        var current = (await store.GetAsync(id))!;
+        Assert.Contains("Edited", current.Body);
+        Assert.Equal(5, await store.StartAsync(current, Lupa.Domain.Campaigns.Segment.Parse(current.Segment).Value!, now + 10));
+        Assert.Equal(5, await RecipientsAsync());
+    }
+
+    [Fact]
+    public async Task A_start_or_resume_that_meets_a_suspension_made_after_its_check_does_not_send()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        var s = await CampaignSupport.SetUpAsync(host);
+        using var api = host.Api(s.ApiKey);
+        await CampaignSupport.SeedAsync(host.Db, s.OrgId, s.ListId, 5);
+        var id = await CampaignSupport.CreateCampaignAsync(api, CampaignSupport.Campaign(s));
+        var store = new Lupa.Storage.CampaignStore(host.Db, s.OrgId);
+        // Read and checked (not suspended then), and the organisation is suspended before the start is written.
+        var read = (await store.GetAsync(id))!;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var c = await host.Db.OpenAsync())
+            await c.ExecuteAsync("INSERT INTO suspensions (org_id, measure, reason, suspended_at) VALUES (@OrgId, 'complaint_rate', 'complaints over the stop threshold', @now)", new { s.OrgId, now });
+        Assert.Null(await store.StartAsync(read, Lupa.Domain.Campaigns.Segment.Parse(read.Segment).Value!, now));
+        Assert.False(await store.ChangeStatusAsync(id, ["draft"], "sending", null, false, now));
+        Assert.Equal("draft", (await store.GetAsync(id))!.Status);
+        await using (var c = await host.Db.OpenAsync())
+            Assert.Equal(0, await c.ExecuteScalarAsync<long>($"SELECT count(*) FROM campaign_recipients WHERE campaign_id = {id}"));
+        var refused = await api.PostAsync($"/api/v1/campaigns/{id}/start", null);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("sending_suspended", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_scheduled_campaign_starts_at_its_local_time()
     {
         await using var relay = await TestRelay.StartAsync();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dapper;
 using System.Text;
 using System.Text.Json;
 using Lupa.Domain;
@@ -23,6 +24,21 @@ public sealed class ImportBatchTests
         p.Value = orgId;
         cmd.Parameters.Add(p);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    // PostgreSQL only: whether, within 30 s, a statement that starts like the pattern waits for a lock another test's
+    // uncommitted transaction holds.
+    private static async Task<bool> WaitsOnLockAsync(LupaTestHost host, string likePattern)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await using var probe = await host.Db.OpenAsync();
+            if (await probe.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE @likePattern", new { likePattern }) > 0)
+                return true;
+            await Task.Delay(100);
+        }
+        return false;
     }
 
     private sealed record Figures(long Subscribers, long Confirmed, long Pending, long Grants, long Outbox);
@@ -149,17 +165,7 @@ public sealed class ImportBatchTests
             "race@example.fi,Raced,2026-03-01T10:00:00Z,form,https://acme.test/join\n" +
             "last@example.fi,Last,2026-03-01T10:00:00Z,form,https://acme.test/join\n");
         var id = job.GetProperty("id").GetInt64();
-        var waited = false;
-        for (var i = 0; i < 300 && !waited; i++)
-        {
-            await using var probe = await host.Db.OpenAsync();
-            await using var q = probe.CreateCommand();
-            q.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY subscribers%'";
-            waited = Convert.ToInt64(await q.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0;
-            if (!waited)
-                await Task.Delay(100);
-        }
-        Assert.True(waited, "the batch's COPY never waited on the uncommitted sign-up");
+        Assert.True(await WaitsOnLockAsync(host, "COPY subscribers%"), "the batch's COPY never waited on the uncommitted sign-up");
         await tx.CommitAsync();
 
         var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
@@ -173,6 +179,115 @@ public sealed class ImportBatchTests
         Assert.Equal(3, await CountAsync(host, $"SELECT count(*) FROM consent_records WHERE org_id = @org AND import_id = {id}", org.OrgId));
         var raced = JsonDocument.Parse(await api.GetStringAsync("/api/v1/subscribers?email=race@example.fi")).RootElement.GetProperty("items")[0];
         Assert.Equal("Raced", raced.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task An_unsubscribe_that_commits_while_an_import_confirms_the_same_subscription_is_kept()
+    {
+        await using var host = await LupaTestHost.StartAsync();
+        // SQLite has one writer at a time: the unsubscribe and the import's batch cannot overlap.
+        if (!host.Db.IsPostgres)
+            return;
+        var org = await host.CreateOrganisationAsync("acme");
+        var list = await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news" });
+        var listId = list.GetProperty("id").GetInt64();
+        using var api = host.Api(org.ApiKey);
+        long subscriberId;
+        await using (var c = await host.Db.OpenAsync())
+        {
+            subscriberId = await c.ExecuteScalarAsync<long>(
+                "INSERT INTO subscribers (org_id, email, name, language, attributes, created_at, updated_at) VALUES (@org, 'liisa@example.fi', 'Liisa', 'en', '{}', 1, 1) RETURNING id",
+                new { org = org.OrgId });
+            await c.ExecuteAsync(
+                "INSERT INTO subscriptions (org_id, subscriber_id, list_id, status, created_at, request_at) VALUES (@org, @subscriberId, @listId, 'pending', 1, 1)",
+                new { org = org.OrgId, subscriberId, listId });
+        }
+
+        // Liisa unsubscribes (not committed yet) while an import with her evidence reads her subscription as pending
+        // and goes to confirm it: its update waits for the unsubscribe, which then commits.
+        await using var other = await host.Db.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await other.ExecuteAsync("UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = 2 WHERE subscriber_id = @subscriberId", new { subscriberId }, tx);
+        var id = (await ImportTests.UploadAsync(api,
+            "email,name,consent_at,consent_method,consent_source\nliisa@example.fi,Liisa,2026-03-01T10:00:00Z,form,https://acme.test/join\n")).GetProperty("id").GetInt64();
+        Assert.True(await WaitsOnLockAsync(host, "UPDATE subscriptions SET status = 'confirmed'%"), "the import's confirmation never waited on the uncommitted unsubscribe");
+        await tx.CommitAsync();
+
+        var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
+        Assert.True(done.GetProperty("status").GetString() == "done", done.ToString());
+        await using var check = await host.Db.OpenAsync();
+        Assert.Equal("unsubscribed", await check.ExecuteScalarAsync<string>("SELECT status FROM subscriptions WHERE subscriber_id = @subscriberId", new { subscriberId }));
+        Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT count(*) FROM consent_records WHERE subscriber_id = @subscriberId AND import_id IS NOT NULL", new { subscriberId }));
+    }
+
+    [Fact]
+    public async Task Repermission_mails_of_a_later_import_follow_those_already_queued_instead_of_going_beside_them()
+    {
+        await using var host = await LupaTestHost.StartAsync(new Dictionary<string, string?> { ["Lupa:Imports:RepermissionPerMinute"] = "60" });
+        var org = await host.CreateOrganisationAsync("acme");
+        await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news" });
+        using var api = host.Api(org.ApiKey);
+        var put = await api.PutAsync("/api/v1/settings/imports", LupaTestHost.Json(new { noEvidencePolicy = "repermission", ownDomains = Array.Empty<string>() }));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        static string File(string prefix)
+        {
+            var csv = new StringBuilder("email,name,consent_at,consent_method,consent_source\n");
+            for (var i = 0; i < 10; i++)
+                csv.Append(CultureInfo.InvariantCulture, $"{prefix}bare{i}@example.fi,Bare {i},,,\n");
+            for (var i = 0; i < 12; i++)
+                csv.Append(CultureInfo.InvariantCulture, $"{prefix}{i}@example.fi,Person {i},2026-0{1 + i % 9}-1{i % 9}T1{i % 10}:0{i % 10}:00Z,form,https://acme.test/join\n");
+            return csv.ToString();
+        }
+        foreach (var prefix in new[] { "a", "b" })
+        {
+            var id = (await ImportTests.UploadAsync(api, File(prefix))).GetProperty("id").GetInt64();
+            var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
+            Assert.True(done.GetProperty("status").GetString() == "done", done.ToString());
+        }
+        await using var c = await host.Db.OpenAsync();
+        var due = (await c.QueryAsync<(string To, long Due)>(
+            "SELECT rcpt_to, due_at FROM outbox WHERE org_id = @OrgId AND purpose = 'confirmation'", new { org.OrgId })).ToList();
+        var first = due.Where(d => d.To.StartsWith("abare", StringComparison.Ordinal)).Select(d => d.Due).ToList();
+        var second = due.Where(d => d.To.StartsWith("bbare", StringComparison.Ordinal)).Select(d => d.Due).ToList();
+        Assert.Equal((10, 10), (first.Count, second.Count));
+        // One a second in all: the first import's ten take nine seconds, the second's start a second after them.
+        Assert.True(second.Min() >= first.Max() + 1000, $"the first import's mails are due until {first.Max()}, the second's from {second.Min()}");
+        Assert.Equal(9000, second.Max() - second.Min());
+    }
+
+    [Fact]
+    public async Task A_person_erased_while_an_import_runs_is_not_brought_back_by_its_later_rows()
+    {
+        await using var host = await LupaTestHost.StartAsync(new Dictionary<string, string?> { ["Lupa:Imports:BatchSize"] = "100" });
+        var org = await host.CreateOrganisationAsync("acme");
+        await host.CreateListAsync(org.ApiKey, new { name = "News", slug = "news" });
+        using var api = host.Api(org.ApiKey);
+        var consent = new { timestamp = DateTimeOffset.UtcNow.AddDays(-9), method = "form", source = "https://acme.test" };
+        var add = await api.PostAsync("/api/v1/subscribers", LupaTestHost.Json(new { email = "maija@example.com", name = "Maija", lists = new[] { "news" }, consent }));
+        Assert.True(add.IsSuccessStatusCode, await add.Content.ReadAsStringAsync());
+
+        // Maija's row is the file's last: the import is well under way when she is erased.
+        const int Rows = 30_000;
+        var csv = new StringBuilder("email,name,consent_at,consent_method,consent_source\n");
+        for (var i = 0; i < Rows - 1; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"p{i}@example.fi,Person {i},2026-0{1 + i % 9}-{10 + i % 18}T{i % 24:00}:{i / 24 % 60:00}:{i / 1440 % 60:00}Z,form,https://acme.test/join\n");
+        csv.Append("maija@example.com,Maija Again,2026-03-01T10:00:00Z,form,https://acme.test/join\n");
+        var id = (await ImportTests.UploadAsync(api, csv.ToString())).GetProperty("id").GetInt64();
+        var store = new Lupa.Storage.ImportStore(host.Db);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await store.GetAnyAsync(id))!.ProcessedRows == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+        var during = (await store.GetAnyAsync(id))!;
+        Assert.True(during.ProcessedRows is > 0 and < Rows - 1000, $"the import had processed {during.ProcessedRows} rows when Maija was erased");
+        var address = EmailAddress.Parse("maija@example.com").Value!;
+        await new Lupa.Storage.SubscriberErasure(host.Db, org.OrgId).EraseAsync(address.Value, SuppressionKey.For(host.Db.SuppressionKey, address), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        var done = await ImportTests.WaitAsync(api, id, "done", "failed", "held");
+        Assert.True(done.GetProperty("status").GetString() == "done", done.ToString());
+        var report = await ImportTests.ReportAsync(api, id);
+        Assert.Equal(("skipped_suppressed", "erased"), (report[Rows + 1].Outcome, report[Rows + 1].Reason));
+        Assert.Equal(0, await CountAsync(host, "SELECT count(*) FROM subscribers WHERE org_id = @org AND email = 'maija@example.com'", org.OrgId));
+        Assert.Equal(Rows - 1, await CountAsync(host, "SELECT count(*) FROM subscribers WHERE org_id = @org", org.OrgId));
     }
 
     [Fact]

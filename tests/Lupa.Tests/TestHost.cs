@@ -105,6 +105,34 @@ public sealed class LupaTestHost : IAsyncDisposable
     public static async Task<LupaTestHost> StartOnAsync(string connectionString, Func<Task> drop, bool ownsDatabase, IDictionary<string, string?>? settings = null, int? httpPort = null, int? catcherPort = null,
         TimeProvider? clock = null)
     {
+        // A free port found here can be taken by another test's listener before Kestrel or the catcher binds it: with
+        // ports of its own choosing, the host tries again on new ones.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnPortsAsync(connectionString, drop, ownsDatabase, settings, httpPort, catcherPort, clock);
+            }
+            catch (Exception e) when (attempt < 5 && httpPort is null && catcherPort is null && IsAddressInUse(e))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+                return true;
+        }
+        return false;
+    }
+
+    private static async Task<LupaTestHost> StartOnPortsAsync(string connectionString, Func<Task> drop, bool ownsDatabase, IDictionary<string, string?>? settings, int? httpPort, int? catcherPort,
+        TimeProvider? clock)
+    {
         var port = httpPort ?? TestDatabase.FreePort();
         var catcher = catcherPort ?? TestDatabase.FreePort();
         var config = new Dictionary<string, string?>
@@ -130,7 +158,15 @@ public sealed class LupaTestHost : IAsyncDisposable
         if (clock is not null)
             builder.Services.AddSingleton(clock);
         var app = await LupaHost.BuildAsync(builder, TextWriter.Null);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new LupaTestHost(app, connectionString, drop, ownsDatabase, port, catcher);
     }
 

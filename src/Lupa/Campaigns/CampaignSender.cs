@@ -348,9 +348,15 @@ public sealed class CampaignSender(
             }
         }
 
+        // The results are the proof that mail left, and what keeps another node (or this one, after a restart) from
+        // sending it again: they are kept until the database takes them, however long it is away. While it is, no new
+        // send begins (what was claimed goes back untried once it can be recorded). Only a node that is stopping gives
+        // up, after a last minute of tries; the messages it could not record are counted in its log.
         private async Task FlushAsync(List<RecipientResult> batch)
         {
-            for (var attempt = 0; ; attempt++)
+            var delay = 250;
+            long? givingUpAt = null;
+            for (var attempt = 1; ; attempt++)
             {
                 try
                 {
@@ -359,13 +365,28 @@ public sealed class CampaignSender(
                     foreach (var r in batch)
                         _inFlight.TryRemove(r.SubscriberId, out _);
                     batch.Clear();
+                    if (attempt > 1)
+                        owner._log.LogInformation("Results of campaign {Campaign} recorded after {Attempts} tries", campaign.Id, attempt);
                     return;
                 }
-                catch (Exception e) when (attempt < 20)
+                catch (Exception e)
                 {
-                    // The results are the proof that mail left: keep them until the database takes them.
-                    owner._log.LogWarning(e, "Recording {Count} results of campaign {Campaign} failed; retrying", batch.Count, campaign.Id);
-                    await Task.Delay(500);
+                    _halted = true;
+                    if (stopping.IsCancellationRequested)
+                    {
+                        givingUpAt ??= Environment.TickCount64 + 60_000;
+                        if (Environment.TickCount64 > givingUpAt)
+                        {
+                            owner._log.LogError(e, "Campaign {Campaign}: {Count} results could not be recorded before this node stopped; " +
+                                "those of them that were sent may be sent again when their lease runs out", campaign.Id, batch.Count);
+                            batch.Clear();
+                            return;
+                        }
+                    }
+                    if (attempt == 1 || attempt % 20 == 0)
+                        owner._log.LogWarning(e, "Recording {Count} results of campaign {Campaign} failed (try {Attempt}); no new sends until they are recorded", batch.Count, campaign.Id, attempt);
+                    await Task.Delay(delay);
+                    delay = Math.Min(delay * 2, 5_000);
                 }
             }
         }

@@ -197,7 +197,7 @@ public sealed class CampaignService(
         var segment = Segment.Parse(campaign.Segment).Value!;
         var total = await store.StartAsync(campaign, segment, Now(), ct);
         if (total is null)
-            return new CampaignRefusal(409, "campaign_state", "The campaign changed state meanwhile; reload it.");
+            return await SuspendedAsync(orgId, ct) ?? new CampaignRefusal(409, "campaign_state", "The campaign changed state meanwhile; reload it.");
         signal.Notify();
         return null;
     }
@@ -258,7 +258,8 @@ public sealed class CampaignService(
             return suspended;
         var ok = await store.ChangeStatusAsync(id, [campaign.Status], next.Value!, null, false, Now(), ct: ct);
         if (!ok)
-            return new CampaignRefusal(409, "campaign_state", "The campaign changed state meanwhile; reload it.");
+            return (next.Value == CampaignStatus.Sending ? await SuspendedAsync(orgId, ct) : null)
+                ?? new CampaignRefusal(409, "campaign_state", "The campaign changed state meanwhile; reload it.");
         if (next.Value == CampaignStatus.Sending)
             signal.Notify();
         return null;

@@ -82,7 +82,9 @@ public static class ImportCommands
                 job = created.Value!;
             }
             var store = new ImportStore(app.Services.GetRequiredService<LupaDatabase>());
-            var claimed = await store.ClaimNextAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 120_000, job.Id, ct) ?? job;
+            // A running server's import worker may claim the new import first: then this command follows it there
+            // instead of running it a second time.
+            var claimed = await store.ClaimNextAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 120_000, job.Id, ct);
             var runner = app.Services.GetRequiredService<ImportRunner>();
             ImportJobRow result = job;
             await AnsiConsole.Progress()
@@ -107,7 +109,9 @@ public static class ImportCommands
                             apply.Value = p.Done;
                         }
                     });
-                    result = await runner.RunAsync(claimed, progress, ct);
+                    result = claimed is null
+                        ? await FollowAsync(store, job.Id, progress, ct)
+                        : await runner.RunAsync(claimed, progress, ct);
                     check.Value = check.MaxValue;
                     if (result.Status == ImportStatuses.Done)
                         apply.Value = apply.MaxValue;
@@ -130,6 +134,19 @@ public static class ImportCommands
             };
         });
         return command;
+    }
+
+    /// <summary>Shows the progress of an import another process runs, until it is done, held, failed or rejected.</summary>
+    private static async Task<ImportJobRow> FollowAsync(ImportStore store, long id, IProgress<ImportProgress> progress, CancellationToken ct)
+    {
+        while (true)
+        {
+            var job = await store.GetAnyAsync(id, ct) ?? throw new InvalidOperationException($"import {id} is gone");
+            if (job.Status is ImportStatuses.Done or ImportStatuses.Held or ImportStatuses.Failed or ImportStatuses.Rejected)
+                return job;
+            progress.Report(job.TotalRows == 0 ? new ImportProgress("check", 0, 0) : new ImportProgress("apply", job.ProcessedRows, job.TotalRows));
+            await Task.Delay(250, ct);
+        }
     }
 
     private static void PrintSummary(ImportJobRow job)

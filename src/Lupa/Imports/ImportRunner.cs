@@ -107,16 +107,20 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
     private async Task ApplyAsync(ImportJobRow job, ImportFile file, string?[] map, OrganisationRow org, List<ListRow> lists, IProgress<ImportProgress>? progress, CancellationToken ct)
     {
         var o = options.Value.Imports;
+        var suppressionsRead = Now();
         var suppressions = await _store.LoadSuppressionsAsync(job.OrgId, ct);
         var counts = JsonSerializer.Deserialize<Dictionary<string, long>>(job.Counts) ?? [];
         foreach (var outcome in ImportOutcomes.All)
             counts.TryAdd(outcome, 0);
         var skip = job.ProcessedRows;
-        var seq = job.ProcessedRows == 0 ? 0 : (int)job.ReportBytes + 1;
+        var seq = await _store.NextReportSeqAsync(job.Id, ct);
         var processed = job.ProcessedRows;
         var now = clock.GetUtcNow();
         var intervalMs = Math.Max(1, 60_000 / o.RepermissionPerMinute);
         long mailsQueued = 0;
+        // Re-permission mails already queued for later (by this import before a restart, or by another import of the
+        // organisation) go first: the new ones follow them at the same pace instead of running beside them.
+        var pacedFrom = await _store.LastPacedConfirmationAsync(job.OrgId, now.ToUnixTimeMilliseconds(), ct) is { } last ? last + intervalMs : 0;
         var listsById = lists.ToDictionary(l => l.Id);
         var language = lists[0].Language;
         var allLists = lists.Select(l => l.Id).ToArray();
@@ -185,6 +189,11 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
             var batchRows = toApply;
             entries = new List<Entry>(o.BatchSize);
             toApply = new List<ImportRowToApply>(o.BatchSize);
+            // People erased, unsubscribed or suppressed while the import runs are skipped from the next batch on. Entries
+            // are read again from a while before the last read: one written then may have committed only since.
+            var read = Now();
+            await _store.AddSuppressionsSinceAsync(suppressions, job.OrgId, suppressionsRead - 120_000, ct);
+            suppressionsRead = read;
             started++;
             var previous = inFlight;
             var batch = ApplyOneAsync(batchEntries, batchRows, previous);
@@ -213,7 +222,7 @@ public sealed class ImportRunner(LupaDatabase db, SystemStore system, Subscripti
                 ? (subscriptionId, requestAt, r) =>
                 {
                     var m = subscriptions.ConfirmationMail(org, listsById[job.ListIdArray[0]], r.Address.Value, r.Name, subscriptionId, requestAt);
-                    return m with { DueAt = batchNow + ((Interlocked.Increment(ref mailsQueued) - 1) * intervalMs) };
+                    return m with { DueAt = Math.Max(batchNow, pacedFrom) + ((Interlocked.Increment(ref mailsQueued) - 1) * intervalMs) };
                 }
                 : null;
             long after = 0;
