@@ -196,8 +196,9 @@ public sealed class ImportStore(LupaDatabase db)
         var actor = $"import:{job.Id} by {job.AttestedBy}";
 
         // A row whose address is new becomes a subscriber unless it has no evidence and the organisation refuses such
-        // rows: those rows are inserted unless the address exists (on SQLite one pass over the unique index, no look-up
-        // first; on PostgreSQL a look-up, then COPY).
+        // rows: those rows are inserted unless the address exists. On SQLite the insert goes first (one pass over the
+        // unique index, no look-up); on PostgreSQL the batch's people already stored are looked up first and only the
+        // others are inserted, with COPY.
         var refuseBare = job.NoEvidencePolicy == NoEvidencePolicies.Refuse;
         var candidates = new List<(string Email, string Name, string Language, string Attributes)>(rows.Count);
         foreach (var r in rows)
@@ -205,9 +206,14 @@ public sealed class ImportStore(LupaDatabase db)
             if (!(r.Row.Basis == ImportBasis.None && refuseBare))
                 candidates.Add((r.Row.Address.Value, r.Row.Name, r.Language, AttributesJson(r.Row.Attributes)));
         }
-        var ids = await bulk.InsertSubscribersIfAbsentAsync(candidates, ct);
-        // The rows that met an existing address, and the refused ones, are read in two statements.
-        var existing = await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value).Where(a => !ids.ContainsKey(a)).ToList());
+        var existing = db.IsPostgres
+            ? await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value).ToList())
+            : new Dictionary<string, (long Id, string Name, string Attributes, bool Restricted)>();
+        var ids = await bulk.InsertSubscribersIfAbsentAsync(existing.Count == 0 ? candidates : candidates.Where(c => !existing.ContainsKey(c.Email)).ToList(), ct);
+        // The rows not inserted and not yet read (on SQLite those that met an existing address and the refused ones; on
+        // PostgreSQL only addresses another writer added since the look-up) are read in one more statement.
+        foreach (var (email, person) in await bulk.FindSubscribersAsync(rows.Select(r => r.Row.Address.Value).Where(a => !ids.ContainsKey(a) && !existing.ContainsKey(a)).ToList()))
+            existing[email] = person;
         var statuses = await bulk.FindStatusesAsync(existing.Values.Select(e => e.Id));
 
         // Decide each row; collect the writes.
@@ -295,8 +301,8 @@ public sealed class ImportStore(LupaDatabase db)
             "INSERT INTO import_report_chunks (import_id, seq, body) VALUES (@Id, @Seq, @Body)",
             new { job.Id, chunk.Seq, chunk.Body }, tx.Transaction);
         await tx.Connection.ExecuteAsync(
-            "UPDATE imports SET processed_rows = @ProcessedRows, report_bytes = @Seq, counts = @Counts, status = 'running', lease_until = @until WHERE id = @Id",
-            new { chunk.ProcessedRows, chunk.Seq, chunk.Counts, job.Id, until = now + 120_000 }, tx.Transaction);
+            "UPDATE imports SET processed_rows = @ProcessedRows, counts = @Counts, status = 'running', lease_until = @until WHERE id = @Id",
+            new { chunk.ProcessedRows, chunk.Counts, job.Id, until = now + 120_000 }, tx.Transaction);
         await tx.CommitAsync(ct);
         return results;
     }
@@ -519,7 +525,10 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         return rows.ToDictionary(r => (r.SubscriberId, r.ListId), r => r.Status);
     }
 
-    /// <summary>Inserts the subscribers whose address is not yet taken; returns the id of each one inserted by address.</summary>
+    /// <summary>
+    /// Inserts the subscribers whose address is not yet taken; returns the id of each one inserted by address. On
+    /// PostgreSQL the caller has left out the addresses it found taken.
+    /// </summary>
     public async Task<Dictionary<string, long>> InsertSubscribersIfAbsentAsync(List<(string Email, string Name, string Language, string Attributes)> subscribers, CancellationToken ct)
     {
         var ids = new Dictionary<string, long>(subscribers.Count);
@@ -527,13 +536,9 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
             return ids;
         if (postgres)
         {
-            // The addresses already taken are looked up, the rest go in with binary COPY under ids reserved from the
-            // sequence: the insert-if-absent path (one speculative insertion a row) costs the server far more.
-            var taken = await TakenAddressesAsync(subscribers, ct);
-            var fresh = taken.Count == 0 ? subscribers : subscribers.Where(s => !taken.Contains(s.Email)).ToList();
-            if (fresh.Count == 0)
-                return ids;
-            var reserved = await ReserveIdsAsync("subscribers", fresh.Count, ct);
+            // The caller looked up the addresses already taken: these go in with binary COPY under ids reserved from the
+            // sequence, since the insert-if-absent path (one speculative insertion a row) costs the server far more.
+            var reserved = await ReserveIdsAsync("subscribers", subscribers.Count, ct);
             var npgsqlTx = (NpgsqlTransaction)tx.Transaction;
             await npgsqlTx.SaveAsync("subscribers_copy", ct);
             try
@@ -541,12 +546,12 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
                 await using (var copy = await Npgsql.BeginBinaryImportAsync(
                     "COPY subscribers (id, org_id, email, name, language, attributes, created_at, updated_at) FROM STDIN (FORMAT BINARY)", ct))
                 {
-                    CopySubscribers(copy, fresh, reserved, orgId, now);
+                    CopySubscribers(copy, subscribers, reserved, orgId, now);
                     await copy.CompleteAsync(ct);
                 }
                 await npgsqlTx.ReleaseAsync("subscribers_copy", ct);
-                for (var i = 0; i < fresh.Count; i++)
-                    ids[fresh[i].Email] = reserved[i];
+                for (var i = 0; i < subscribers.Count; i++)
+                    ids[subscribers[i].Email] = reserved[i];
                 return ids;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -563,10 +568,10 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
                 """, Npgsql, npgsqlTx);
             cmd.Parameters.AddWithValue("org", orgId);
             cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.AddWithValue("e", fresh.Select(s => s.Email).ToArray());
-            cmd.Parameters.AddWithValue("n", fresh.Select(s => s.Name).ToArray());
-            cmd.Parameters.AddWithValue("l", fresh.Select(s => s.Language).ToArray());
-            cmd.Parameters.AddWithValue("a", fresh.Select(s => s.Attributes).ToArray());
+            cmd.Parameters.AddWithValue("e", subscribers.Select(s => s.Email).ToArray());
+            cmd.Parameters.AddWithValue("n", subscribers.Select(s => s.Name).ToArray());
+            cmd.Parameters.AddWithValue("l", subscribers.Select(s => s.Language).ToArray());
+            cmd.Parameters.AddWithValue("a", subscribers.Select(s => s.Attributes).ToArray());
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 ids[reader.GetString(1)] = reader.GetInt64(0);
@@ -580,18 +585,6 @@ internal sealed class ImportBulk(WriteTransaction tx, bool postgres, long orgId,
         insert.Bind(7, now);
         InsertSubscribers(insert, subscribers, next, ids);
         return ids;
-    }
-
-    private async Task<HashSet<string>> TakenAddressesAsync(List<(string Email, string Name, string Language, string Attributes)> subscribers, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT email FROM subscribers WHERE org_id = @org AND email = ANY(@e)", Npgsql, (NpgsqlTransaction)tx.Transaction);
-        cmd.Parameters.AddWithValue("org", orgId);
-        cmd.Parameters.AddWithValue("e", subscribers.Select(s => s.Email).ToArray());
-        var taken = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            taken.Add(reader.GetString(0));
-        return taken;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
